@@ -1,0 +1,45 @@
+# Helpers that give every project target the same warnings, sanitizers and
+# test registration.
+
+function(masr_target_options target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  if(MASR_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# masr_add_library(<name> SOURCES ... [DEPS ...])
+function(masr_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  masr_target_options(${name})
+endfunction()
+
+# masr_add_executable(<name> SOURCES ... [DEPS ...])
+function(masr_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  masr_target_options(${name})
+  if(MASR_SANITIZE)
+    target_link_options(${name} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# masr_add_testbench(<name> LABELS <unit|system|cosim|slow...> SOURCES ... [DEPS ...])
+# Each Catch2 case becomes its own CTest test, so every case runs in a fresh
+# process with a fresh SystemC kernel (SystemC elaborates one design per process).
+function(masr_add_testbench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  masr_add_executable(${name} SOURCES ${ARG_SOURCES} DEPS masr_catch_main ${ARG_DEPS})
+  catch_discover_tests(${name}
+    TEST_PREFIX "${name}: "
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    PROPERTIES LABELS "${ARG_LABELS}"
+               ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE;MASR_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,114 @@
+#include "models/encoding/sparse_vector.h"
+
+#include <cassert>
+#include <cstring>
+
+namespace masr {
+
+sparse_vector sparse_vector::encode(const i16* dense, u32 length) {
+    sparse_vector v;
+    v.length = length;
+    v.mask.assign(mask_words(length), 0);
+    for (u32 i = 0; i < length; ++i) {
+        if (dense[i] != 0) {
+            v.mask[i / mask_word_bits] |= u64{1} << (i % mask_word_bits);
+            v.values.push_back(dense[i]);
+        }
+    }
+    return v;
+}
+
+void sparse_vector::decode(i16* dense) const {
+    std::memset(dense, 0, sizeof(i16) * length);
+    u32 next = 0;
+    for (u32 k = 0; k < mask.size(); ++k) {
+        u64 m = mask[k];
+        while (m) {
+            const unsigned bit = static_cast<unsigned>(__builtin_ctzll(m));
+            dense[k * mask_word_bits + bit] = values[next++];
+            m &= m - 1;
+        }
+    }
+}
+
+std::vector<i16> sparse_vector::decode() const {
+    std::vector<i16> dense(length);
+    decode(dense.data());
+    return dense;
+}
+
+u32 sparse_vector::packed_index(u32 position) const {
+    u32 index = 0;
+    const u32 word = position / mask_word_bits;
+    for (u32 k = 0; k < word; ++k) index += static_cast<u32>(__builtin_popcountll(mask[k]));
+    const u64 below = (u64{1} << (position % mask_word_bits)) - 1;
+    return index + static_cast<u32>(__builtin_popcountll(mask[word] & below));
+}
+
+void append(sparse_vector& dst, const sparse_vector& src) {
+    const u32 shift = dst.length % mask_word_bits;
+    const u32 new_length = dst.length + src.length;
+    dst.mask.resize(mask_words(new_length), 0);
+    u32 word = dst.length / mask_word_bits;
+    for (u64 m : src.mask) {
+        dst.mask[word] |= m << shift;
+        if (shift != 0 && word + 1 < dst.mask.size()) dst.mask[word + 1] |= m >> (mask_word_bits - shift);
+        ++word;
+    }
+    dst.length = new_length;
+    dst.values.insert(dst.values.end(), src.values.begin(), src.values.end());
+}
+
+sparse_vector slice(const sparse_vector& v, u32 begin, u32 count) {
+    assert(begin + count <= v.length);
+    sparse_vector out;
+    out.length = count;
+    out.mask.assign(mask_words(count), 0);
+    u32 first = v.packed_index(begin);
+    for (u32 i = 0; i < count; ++i) {
+        const u32 p = begin + i;
+        if (v.mask[p / mask_word_bits] >> (p % mask_word_bits) & 1) {
+            out.mask[i / mask_word_bits] |= u64{1} << (i % mask_word_bits);
+            out.values.push_back(v.values[first++]);
+        }
+    }
+    return out;
+}
+
+void serialize(const sparse_vector& v, u32 value_bytes, u8* out) {
+    assert(value_bytes == 1 || value_bytes == 2);
+    const u64 total = encoded_bytes(v.length, v.nnz(), value_bytes);
+    u8* p = out;
+    for (u64 m : v.mask)
+        for (unsigned b = 0; b < 8; ++b) *p++ = static_cast<u8>(m >> (8 * b));
+    for (i16 value : v.values) {
+        const u16 bits = static_cast<u16>(value);
+        *p++ = static_cast<u8>(bits);
+        if (value_bytes == 2) *p++ = static_cast<u8>(bits >> 8);
+    }
+    while (p < out + total) *p++ = 0;
+}
+
+u64 deserialize(const u8* in, u32 length, u32 value_bytes, sparse_vector& v) {
+    assert(value_bytes == 1 || value_bytes == 2);
+    v.length = length;
+    v.mask.assign(mask_words(length), 0);
+    const u8* p = in;
+    u32 nnz = 0;
+    for (auto& m : v.mask) {
+        for (unsigned b = 0; b < 8; ++b) m |= u64{*p++} << (8 * b);
+        nnz += static_cast<u32>(__builtin_popcountll(m));
+    }
+    v.values.resize(nnz);
+    for (auto& value : v.values) {
+        if (value_bytes == 1) {
+            value = static_cast<i8>(*p++);
+        } else {
+            value = static_cast<i16>(static_cast<u16>(p[0] | p[1] << 8));
+            p += 2;
+        }
+    }
+    return encoded_bytes(length, nnz, value_bytes);
+}
+
+}  // namespace masr

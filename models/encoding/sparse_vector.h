@@ -1,0 +1,92 @@
+#pragma once
+// MASR's binary-mask sparse encoding, shared by the models, the golden
+// reference and the image packer.
+//
+// A vector of n dense positions is stored as
+//   mask   : ceil(n / 64) little-endian 64-bit words; bit i of word k is set
+//            when position 64k + i is non-zero (column 0 first);
+//   values : the non-zero values, packed in position order.
+// The metadata is one bit per dense position, independent of the PE count.
+// Bits past n in the last mask word are always zero.
+//
+// In memory (SRAM image, activation buffer) an encoded vector is laid out as
+// its mask words followed by its packed values (value_bytes each,
+// little-endian), padded with zeros to a multiple of 8 bytes, so that every
+// row starts on a 64-bit SRAM word. See docs/encoding.md.
+#include <vector>
+
+#include "models/common/types.h"
+
+namespace masr {
+
+constexpr unsigned mask_word_bits = 64;
+
+constexpr unsigned mask_words(unsigned length) {
+    return (length + mask_word_bits - 1) / mask_word_bits;
+}
+
+struct sparse_vector {
+    u32 length = 0;
+    std::vector<u64> mask;
+    std::vector<i16> values;
+
+    static sparse_vector encode(const i16* dense, u32 length);
+    static sparse_vector encode(const std::vector<i16>& dense) {
+        return encode(dense.data(), static_cast<u32>(dense.size()));
+    }
+    void decode(i16* dense) const;
+    std::vector<i16> decode() const;
+
+    u32 nnz() const { return static_cast<u32>(values.size()); }
+    // Index of position p among the packed values (prefix popcount); only
+    // meaningful when position p is set.
+    u32 packed_index(u32 position) const;
+    bool operator==(const sparse_vector& other) const {
+        return length == other.length && mask == other.mask && values == other.values;
+    }
+};
+
+// Appends src's positions after dst's (mask bits shifted into place), as the
+// activation buffer assembles a vector from slices and concatenated sources.
+void append(sparse_vector& dst, const sparse_vector& src);
+
+// Positions [begin, begin + count) of v, re-encoded from position 0.
+sparse_vector slice(const sparse_vector& v, u32 begin, u32 count);
+
+// Bytes an encoded vector occupies in memory (mask, values, padding to 8).
+constexpr u64 encoded_bytes(u32 length, u32 nnz, u32 value_bytes) {
+    const u64 raw = u64{mask_words(length)} * 8 + u64{nnz} * value_bytes;
+    return (raw + 7) / 8 * 8;
+}
+
+// Writes v at out (encoded_bytes(v.length, v.nnz(), value_bytes) bytes).
+// value_bytes is 1 or 2; values must fit.
+void serialize(const sparse_vector& v, u32 value_bytes, u8* out);
+// Reads a vector of the given length; returns the bytes consumed.
+u64 deserialize(const u8* in, u32 length, u32 value_bytes, sparse_vector& v);
+
+// Calls f(weight_index, activation_index) for every position set in both
+// masks, with the indices into the two packed value arrays. This is the MASR
+// front end: AND of the masks, prefix popcounts to address the values.
+template <typename F>
+inline void for_each_effectual(const u64* weight_mask, const u64* activation_mask, unsigned words,
+                               F&& f) {
+    u32 weight_base = 0;
+    u32 activation_base = 0;
+    for (unsigned k = 0; k < words; ++k) {
+        const u64 wm = weight_mask[k];
+        const u64 am = activation_mask[k];
+        u64 both = wm & am;
+        while (both) {
+            const unsigned bit = static_cast<unsigned>(__builtin_ctzll(both));
+            const u64 below = (u64{1} << bit) - 1;
+            f(weight_base + static_cast<u32>(__builtin_popcountll(wm & below)),
+              activation_base + static_cast<u32>(__builtin_popcountll(am & below)));
+            both &= both - 1;
+        }
+        weight_base += static_cast<u32>(__builtin_popcountll(wm));
+        activation_base += static_cast<u32>(__builtin_popcountll(am));
+    }
+}
+
+}  // namespace masr
