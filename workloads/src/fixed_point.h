@@ -1,6 +1,6 @@
 #pragma once
 // The fixed-point arithmetic of the MASR datapath: the contract between the
-// golden reference (workloads/src/golden_reference) and the PE tile's MAC back
+// golden reference (workloads/golden/golden_reference) and the PE tile's MAC back
 // end and nonlinear unit (models/pe). Both call these functions and nothing
 // else, so they are bit-exact by construction of one definition, and the
 // tests check that each computes the network through its own data path.
