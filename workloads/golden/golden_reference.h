@@ -3,6 +3,7 @@
 // plain C++ (fixed_point.h arithmetic on dense vectors), plus a double-
 // precision float model of the same network. Every SystemC model is tested
 // bit-exact against run_fixed().
+#include <functional>
 #include <vector>
 
 #include "workloads/src/workload.h"
@@ -38,8 +39,20 @@ struct float_result {
     std::vector<float_layer_result> layers;
 };
 
-// steps == 0 means the whole input sequence.
-golden_result run_fixed(const workload& w, u32 steps = 0);
-float_result run_float(const workload& w, u32 steps = 0);
+// Where a run is, reported after every time step of every layer direction
+// (masr-ref prints it when a run takes long).
+struct run_progress {
+    u32 layer = 0;  // index into workload::layers
+    u32 layers = 0;
+    u32 direction = 0;  // 0 forward, 1 backward
+    u32 step = 0;       // steps of this direction done so far
+    u32 steps = 0;
+};
+using progress_fn = std::function<void(const run_progress&)>;
+
+// steps == 0 means the whole input sequence; more steps than the sequence
+// holds, or a workload whose shapes do not fit together, throw input_error.
+golden_result run_fixed(const workload& w, u32 steps = 0, const progress_fn& progress = {});
+float_result run_float(const workload& w, u32 steps = 0, const progress_fn& progress = {});
 
 }  // namespace masr

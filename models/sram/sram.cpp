@@ -1,0 +1,222 @@
+#include "models/sram/sram.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "models/common/error.h"
+
+namespace masr {
+namespace {
+
+const char* command_name(tlm::tlm_command command) {
+    switch (command) {
+        case tlm::TLM_READ_COMMAND: return "read";
+        case tlm::TLM_WRITE_COMMAND: return "write";
+        default: return "ignore";
+    }
+}
+
+double simulated_seconds() { return sc_core::sc_time_stamp().to_seconds(); }
+
+}  // namespace
+
+void sram_params::validate() const {
+    const u64 row = u64{word_bytes} * banks;
+    if (size % row != 0)
+        fail("{}: sram size {} bytes is not a multiple of word_bytes * banks = {} * {} = {} bytes "
+             "(every bank must hold the same number of words)",
+             size.where(), size.get(), word_bytes.get(), banks.get(), row);
+}
+
+sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period)
+    : sc_module(name),
+      in("in"),
+      size_(params.size),
+      word_bytes_(params.word_bytes),
+      banks_(params.banks),
+      ports_(params.ports),
+      read_cycles_(params.read_cycles),
+      write_cycles_(params.write_cycles),
+      clock_period_(clock_period),
+      memory_(size_, 0),
+      port_busy_until_(u64{banks_} * ports_, 0),
+      free_cycles_(ports_, 0),
+      port_order_(ports_, 0) {
+    // Parameters built in code (not loaded from YAML) are checked here too.
+    params.validate();
+    if (clock_period_ <= sc_core::SC_ZERO_TIME)
+        fail("{}: clock period must be positive, got {}", this->name(), clock_period_.to_string());
+    set_log_clock(&simulated_seconds);
+
+    in.register_b_transport(this, &sram::b_transport);
+    in.register_transport_dbg(this, &sram::transport_dbg);
+    in.register_get_direct_mem_ptr(this, &sram::get_direct_mem_ptr);
+
+    stats.counter("reads", reads, "words read (one per bank word touched)");
+    stats.counter("writes", writes, "words written (one per bank word touched)");
+    stats.counter("bytes_read", bytes_read, "bytes returned by read transactions");
+    stats.counter("bytes_written", bytes_written, "bytes stored by write transactions");
+    stats.counter("conflict_cycles", conflict_cycles,
+                  "cycles transactions waited for ports busy with earlier transactions");
+    stats.counter("busy_cycles", busy_cycles,
+                  "bank-cycles spent moving words: ceil(words in bank / ports) per transaction");
+}
+
+bool sram::check(tlm::tlm_generic_payload& trans) {
+    const u64 address = trans.get_address();
+    const u64 length = trans.get_data_length();
+    const char* command = command_name(trans.get_command());
+    if (trans.get_byte_enable_ptr() != nullptr) {
+        log.warn("{} at 0x{:x} ({} bytes) with byte enables: not supported, expected a request "
+                 "without byte enables",
+                 command, address, length);
+        trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        return false;
+    }
+    if (trans.get_streaming_width() < length) {
+        log.warn("{} at 0x{:x} ({} bytes) with streaming width {}: streaming not supported, "
+                 "expected a streaming width of at least the data length",
+                 command, address, length, trans.get_streaming_width());
+        trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return false;
+    }
+    if (length == 0) {
+        log.warn("{} at 0x{:x} with data length 0: expected at least 1 byte", command, address);
+        trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return false;
+    }
+    if (address >= size_ || length > size_ - address) {
+        log.warn("{} at 0x{:x} ({} bytes) outside the memory: expected addresses 0x0 to 0x{:x}",
+                 command, address, length, size_ - 1);
+        trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return false;
+    }
+    if (trans.get_data_ptr() == nullptr) {
+        log.warn("{} at 0x{:x} ({} bytes) without a data pointer: expected a data buffer",
+                 command, address, length);
+        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return false;
+    }
+    return true;
+}
+
+u64 sram::occupy_ports(u64* port_busy_until, u64 words, u64 start_cycle) {
+    if (ports_ == 1) {
+        const u64 done = std::max(start_cycle, port_busy_until[0]) + words;
+        port_busy_until[0] = done;
+        return done;
+    }
+    // Water filling: each port starts when it is free (not before
+    // start_cycle) and moves one word per cycle; the bank is done at the
+    // smallest cycle T with sum over ports of max(0, T - free_p) >= words.
+    for (u32 p = 0; p < ports_; ++p) {
+        free_cycles_[p] = std::max(start_cycle, port_busy_until[p]);
+        port_order_[p] = p;
+    }
+    std::sort(port_order_.begin(), port_order_.end(),
+              [&](u32 a, u32 b) { return free_cycles_[a] < free_cycles_[b]; });
+    u64 used = 0;
+    u64 free_sum = 0;
+    u64 done = 0;
+    for (u32 k = 1; k <= ports_; ++k) {
+        free_sum += free_cycles_[port_order_[k - 1]];
+        done = (words + free_sum + k - 1) / k;
+        used = k;
+        if (k == ports_ || done <= free_cycles_[port_order_[k]]) break;
+    }
+    // When the words do not fill every used port up to `done`, the ports
+    // that became free last carry one word less; a port left without a word
+    // keeps its time.
+    const u64 spare = used * done - free_sum - words;
+    for (u64 i = 0; i < used; ++i) {
+        const u32 p = port_order_[i];
+        const u64 until = i >= used - spare ? done - 1 : done;
+        if (until > free_cycles_[p]) port_busy_until[p] = until;
+    }
+    return done;
+}
+
+u64 sram::schedule(u64 address, u64 length, u64 start_cycle, bool is_read) {
+    const u32 access_cycles = is_read ? read_cycles_ : write_cycles_;
+    const u64 first_word = address / word_bytes_;
+    const u64 words = (address + length - 1) / word_bytes_ - first_word + 1;
+    const u64 per_bank = words / banks_;
+    const u64 extra = words % banks_;
+    const u64 touched = std::min<u64>(words, banks_);
+    u64 finish = 0;
+    for (u64 i = 0; i < touched; ++i) {
+        const u64 bank = (first_word + i) % banks_;
+        const u64 bank_words = per_bank + (i < extra ? 1 : 0);
+        const u64 done = occupy_ports(&port_busy_until_[bank * ports_], bank_words, start_cycle);
+        finish = std::max(finish, done + access_cycles);
+        busy_cycles += (bank_words + ports_ - 1) / ports_;
+    }
+    const u64 most_words = per_bank + (extra > 0 ? 1 : 0);
+    const u64 idle_finish = start_cycle + access_cycles + (most_words + ports_ - 1) / ports_;
+    conflict_cycles += finish - idle_finish;
+    (is_read ? reads : writes) += words;
+    return finish;
+}
+
+void sram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+    if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    if (!check(trans)) return;
+    const u64 address = trans.get_address();
+    const u64 length = trans.get_data_length();
+    const bool is_read = trans.get_command() == tlm::TLM_READ_COMMAND;
+    if (is_read) {
+        std::memcpy(trans.get_data_ptr(), &memory_[address], length);
+        bytes_read += length;
+    } else {
+        std::memcpy(&memory_[address], trans.get_data_ptr(), length);
+        bytes_written += length;
+    }
+
+    // A synchronous SRAM starts an access on a clock edge.
+    const sc_core::sc_time start = sc_core::sc_time_stamp() + delay;
+    const u64 period = clock_period_.value();
+    const u64 start_cycle = (start.value() + period - 1) / period;
+    const u64 finish_cycle = schedule(address, length, start_cycle, is_read);
+    delay += sc_core::sc_time::from_value(finish_cycle * period) - start;
+
+    trans.set_dmi_allowed(true);
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int sram::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+    const u64 address = trans.get_address();
+    if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) return 0;
+    if (address >= size_) {
+        log.warn("debug {} at 0x{:x} outside the memory: expected addresses 0x0 to 0x{:x}",
+                 command_name(trans.get_command()), address, size_ - 1);
+        return 0;
+    }
+    const u64 length = std::min<u64>(trans.get_data_length(), size_ - address);
+    if (trans.get_command() == tlm::TLM_READ_COMMAND)
+        std::memcpy(trans.get_data_ptr(), &memory_[address], length);
+    else
+        std::memcpy(&memory_[address], trans.get_data_ptr(), length);
+    return static_cast<unsigned int>(length);
+}
+
+bool sram::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
+    if (trans.get_address() >= size_) {
+        // The region without DMI: everything past the memory.
+        dmi.set_start_address(size_);
+        dmi.set_end_address(~u64{0});
+        return false;
+    }
+    dmi.set_dmi_ptr(memory_.data());
+    dmi.set_start_address(0);
+    dmi.set_end_address(size_ - 1);
+    dmi.allow_read_write();
+    // One word through an idle port: access time plus its transfer cycle.
+    dmi.set_read_latency(clock_period_ * static_cast<double>(read_cycles_ + 1));
+    dmi.set_write_latency(clock_period_ * static_cast<double>(write_cycles_ + 1));
+    return true;
+}
+
+}  // namespace masr

@@ -1,0 +1,90 @@
+#pragma once
+// Banked SRAM: the weight SRAM of a tile and its activation buffer. Loosely
+// timed: b_transport moves the data at once and annotates the access time,
+// computed from the word interleaving across banks, the ports of each bank
+// and the time each port is already committed to earlier transactions (bank
+// conflicts). See models/sram/README.md for the timing formula.
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
+
+#include "models/common/log.h"
+#include "models/common/property.h"
+#include "models/common/stats.h"
+#include "models/common/types.h"
+
+namespace masr {
+
+struct sram_params : property_group {
+    using property_group::property_group;
+    property<u64> size{this, "size", 65536, "capacity in bytes", 1};
+    property<u32> word_bytes{this, "word_bytes", 8,
+                             "bytes per bank word, moved by one port in one cycle", 1, 4096};
+    property<u32> banks{this, "banks", 4, "banks; consecutive words go to consecutive banks", 1,
+                        4096};
+    property<u32> ports{this, "ports", 1, "ports per bank, each serving one word per cycle", 1,
+                        64};
+    property<u32> read_cycles{this, "read_cycles", 1,
+                              "cycles from a port's read request to its data (access time)", 0,
+                              1024};
+    property<u32> write_cycles{this, "write_cycles", 1,
+                               "cycles from a port's write request to the word being stored", 0,
+                               1024};
+
+    // size must be a whole number of rows of words across the banks.
+    void validate() const override;
+};
+
+class sram : public sc_core::sc_module {
+public:
+    tlm_utils::multi_passthrough_target_socket<sram> in;
+
+    sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period);
+
+    u64 size() const { return size_; }
+    u32 word_bytes() const { return word_bytes_; }
+    u32 banks() const { return banks_; }
+    u32 ports() const { return ports_; }
+
+    logger log{name()};
+
+    u64 reads = 0;  // words read (summed over banks), for the energy model
+    u64 writes = 0;
+    u64 bytes_read = 0;
+    u64 bytes_written = 0;
+    u64 conflict_cycles = 0;  // cycles added to transactions by busy ports
+    u64 busy_cycles = 0;      // bank-cycles in which a bank's ports moved words
+    stats_scope stats{name()};
+
+private:
+    void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
+    bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+
+    // Returns false (response status set, warning logged) for a request the
+    // memory cannot serve.
+    bool check(tlm::tlm_generic_payload& trans);
+    // Commits the ports of the banks touched by [address, address + length)
+    // from start_cycle on; returns the cycle at which the last word is done.
+    u64 schedule(u64 address, u64 length, u64 start_cycle, bool is_read);
+    // Earliest cycle by which `words` words are moved through the ports of
+    // one bank, none starting before start_cycle; updates the ports.
+    u64 occupy_ports(u64* port_busy_until, u64 words, u64 start_cycle);
+
+    u64 size_;
+    u32 word_bytes_;
+    u32 banks_;
+    u32 ports_;
+    u32 read_cycles_;
+    u32 write_cycles_;
+    sc_core::sc_time clock_period_;
+    std::vector<u8> memory_;
+    // Per bank and port (bank * ports + port): first cycle the port is free.
+    std::vector<u64> port_busy_until_;
+    // Scratch for occupy_ports (no allocation per transaction).
+    std::vector<u64> free_cycles_;
+    std::vector<u32> port_order_;
+};
+
+}  // namespace masr
