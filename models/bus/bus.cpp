@@ -9,13 +9,18 @@ namespace {
 
 const char* command_name(tlm::tlm_command command) {
     switch (command) {
-        case tlm::TLM_READ_COMMAND: return "read";
-        case tlm::TLM_WRITE_COMMAND: return "write";
-        default: return "ignore";
+        case tlm::TLM_READ_COMMAND:
+            return "read";
+        case tlm::TLM_WRITE_COMMAND:
+            return "write";
+        default:
+            return "ignore";
     }
 }
 
-double simulated_seconds() { return sc_core::sc_time_stamp().to_seconds(); }
+double simulated_seconds() {
+    return sc_core::sc_time_stamp().to_seconds();
+}
 
 }  // namespace
 
@@ -40,17 +45,21 @@ bus::bus(sc_core::sc_module_name name, const bus_params& params, sc_core::sc_tim
 }
 
 void bus::map(u64 base, u64 size, unsigned out_index, const std::string& name) {
-    if (size == 0) fail("{}: window '{}' at 0x{:x} has size 0, expected at least 1 byte", this->name(), name, base);
+    if (size == 0)
+        fail("{}: window '{}' at 0x{:x} has size 0, expected at least 1 byte", this->name(), name,
+             base);
     if (base + (size - 1) < base)
-        fail("{}: window '{}' at 0x{:x} of 0x{:x} bytes runs past the end of the 64-bit address "
-             "space",
-             this->name(), name, base, size);
+        fail(
+            "{}: window '{}' at 0x{:x} of 0x{:x} bytes runs past the end of the 64-bit address "
+            "space",
+            this->name(), name, base, size);
     const window added{base, size, out_index, name};
     for (const auto& w : windows_)
         if (added.base <= w.last() && w.base <= added.last())
-            fail("{}: window '{}' [0x{:x}, 0x{:x}] overlaps window '{}' [0x{:x}, 0x{:x}]; expected "
-                 "disjoint address ranges",
-                 this->name(), name, added.base, added.last(), w.name, w.base, w.last());
+            fail(
+                "{}: window '{}' [0x{:x}, 0x{:x}] overlaps window '{}' [0x{:x}, 0x{:x}]; expected "
+                "disjoint address ranges",
+                this->name(), name, added.base, added.last(), w.name, w.base, w.last());
     const auto at = std::upper_bound(windows_.begin(), windows_.end(), base,
                                      [](u64 b, const window& w) { return b < w.base; });
     windows_.insert(at, added);
@@ -60,9 +69,10 @@ void bus::end_of_elaboration() {
     const unsigned bound = out.size();
     for (const auto& w : windows_)
         if (w.out_index >= bound)
-            fail("{}: window '{}' is mapped to out[{}], but only {} target(s) are bound to out; "
-                 "expected an index below {}",
-                 name(), w.name, w.out_index, bound, bound);
+            fail(
+                "{}: window '{}' is mapped to out[{}], but only {} target(s) are bound to out; "
+                "expected an index below {}",
+                name(), w.name, w.out_index, bound, bound);
 }
 
 const bus::window* bus::decode(u64 address) const {
@@ -79,17 +89,19 @@ void bus::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& de
     const window* w = decode(address);
     if (w == nullptr) {
         ++decode_errors;
-        log.warn("{} at 0x{:x} ({} bytes): no target mapped there; expected an address inside a "
-                 "mapped window",
-                 command_name(trans.get_command()), address, length);
+        log.warn(
+            "{} at 0x{:x} ({} bytes): no target mapped there; expected an address inside a "
+            "mapped window",
+            command_name(trans.get_command()), address, length);
         trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
     if (length > 0 && length - 1 > w->last() - address) {
         ++decode_errors;
-        log.warn("{} at 0x{:x} ({} bytes) crosses the end of window '{}' at 0x{:x}; expected the "
-                 "whole request inside one window",
-                 command_name(trans.get_command()), address, length, w->name, w->last());
+        log.warn(
+            "{} at 0x{:x} ({} bytes) crosses the end of window '{}' at 0x{:x}; expected the "
+            "whole request inside one window",
+            command_name(trans.get_command()), address, length, w->name, w->last());
         trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -105,9 +117,10 @@ unsigned int bus::transport_dbg(int, tlm::tlm_generic_payload& trans) {
     const u64 address = trans.get_address();
     const window* w = decode(address);
     if (w == nullptr) {
-        log.warn("debug {} at 0x{:x}: no target mapped there; expected an address inside a mapped "
-                 "window",
-                 command_name(trans.get_command()), address);
+        log.warn(
+            "debug {} at 0x{:x}: no target mapped there; expected an address inside a mapped "
+            "window",
+            command_name(trans.get_command()), address);
         return 0;
     }
     // Debug accesses are cut at the window end rather than refused.
@@ -156,7 +169,8 @@ void bus::invalidate_direct_mem_ptr(int id, sc_dt::uint64 start, sc_dt::uint64 e
         if (w.out_index != static_cast<unsigned>(id) || start > w.size - 1) continue;
         const u64 bus_start = w.base + start;
         const u64 bus_end = w.base + std::min<u64>(end, w.size - 1);
-        for (unsigned i = 0; i < in.size(); ++i) in[i]->invalidate_direct_mem_ptr(bus_start, bus_end);
+        for (unsigned i = 0; i < in.size(); ++i)
+            in[i]->invalidate_direct_mem_ptr(bus_start, bus_end);
     }
 }
 

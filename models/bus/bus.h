@@ -4,11 +4,12 @@
 // the target's local address. Modelled as a crossbar with a fixed decode
 // latency: it has no shared medium of its own, so contention is modelled at
 // the targets (SRAM ports).
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "models/common/log.h"
@@ -20,10 +21,13 @@ namespace masr {
 
 struct bus_params : property_group {
     using property_group::property_group;
-    property<u32> latency_cycles{this, "latency_cycles", 1,
+    property<u32> latency_cycles{this,
+                                 "latency_cycles",
+                                 1,
                                  "cycles added to every transaction by the registered decode "
                                  "stage",
-                                 0, 1024};
+                                 0,
+                                 1024};
 };
 
 class bus : public sc_core::sc_module {

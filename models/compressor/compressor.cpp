@@ -8,7 +8,9 @@
 namespace masr {
 namespace {
 
-double simulated_seconds() { return sc_core::sc_time_stamp().to_seconds(); }
+double simulated_seconds() {
+    return sc_core::sc_time_stamp().to_seconds();
+}
 
 }  // namespace
 
@@ -49,23 +51,26 @@ bool compressor::check(tlm::tlm_generic_payload& trans, u32 value_bytes) {
         return false;
     }
     if (trans.get_byte_enable_ptr() != nullptr) {
-        log.warn("write to 0x{:x} ({} bytes) with byte enables: expected a whole dense vector "
-                 "without byte enables",
-                 address, length);
+        log.warn(
+            "write to 0x{:x} ({} bytes) with byte enables: expected a whole dense vector "
+            "without byte enables",
+            address, length);
         trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
         return false;
     }
     if (trans.get_streaming_width() < length) {
-        log.warn("write to 0x{:x} ({} bytes) with streaming width {}: expected a streaming width "
-                 "of at least the data length",
-                 address, length, trans.get_streaming_width());
+        log.warn(
+            "write to 0x{:x} ({} bytes) with streaming width {}: expected a streaming width "
+            "of at least the data length",
+            address, length, trans.get_streaming_width());
         trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
         return false;
     }
     if (length == 0 || trans.get_data_ptr() == nullptr) {
-        log.warn("write to 0x{:x} without data: expected a dense vector of at least one 16-bit "
-                 "element",
-                 address);
+        log.warn(
+            "write to 0x{:x} without data: expected a dense vector of at least one 16-bit "
+            "element",
+            address);
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return false;
     }
@@ -100,8 +105,8 @@ void compressor::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& 
     for (u32 i = 0; i < length; ++i)
         dense_[i] = static_cast<i16>(static_cast<u16>(bytes[2 * i] | bytes[2 * i + 1] << 8));
     if (value_bytes == 1) {
-        const auto wide = std::find_if(dense_.begin(), dense_.end(),
-                                       [](i16 x) { return x < -128 || x > 127; });
+        const auto wide =
+            std::find_if(dense_.begin(), dense_.end(), [](i16 x) { return x < -128 || x > 127; });
         if (wide != dense_.end()) {
             log.warn("write to 0x{:x}: element {} is {}, expected -128 to 127 for 1-byte values",
                      address, wide - dense_.begin(), *wide);

@@ -5,10 +5,11 @@
 // (the activation buffer). Loosely timed: a pipelined zero detector and
 // packer taking elements_per_cycle elements per cycle, then latency_cycles of
 // pipeline, then the downstream write. See models/compressor/README.md.
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "models/common/log.h"
@@ -21,11 +22,11 @@ namespace masr {
 
 struct compressor_params : property_group {
     using property_group::property_group;
-    property<u32> elements_per_cycle{this, "elements_per_cycle", 4,
-                                     "dense elements the zero detector takes per cycle", 1, 4096};
-    property<u32> latency_cycles{this, "latency_cycles", 2,
-                                 "pipeline cycles from the last element in to the write out", 0,
-                                 1024};
+    property<u32> elements_per_cycle{
+        this, "elements_per_cycle", 4, "dense elements the zero detector takes per cycle", 1, 4096};
+    property<u32> latency_cycles{this, "latency_cycles",
+                                 2,    "pipeline cycles from the last element in to the write out",
+                                 0,    1024};
 };
 
 class compressor : public sc_core::sc_module {

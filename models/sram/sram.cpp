@@ -10,22 +10,28 @@ namespace {
 
 const char* command_name(tlm::tlm_command command) {
     switch (command) {
-        case tlm::TLM_READ_COMMAND: return "read";
-        case tlm::TLM_WRITE_COMMAND: return "write";
-        default: return "ignore";
+        case tlm::TLM_READ_COMMAND:
+            return "read";
+        case tlm::TLM_WRITE_COMMAND:
+            return "write";
+        default:
+            return "ignore";
     }
 }
 
-double simulated_seconds() { return sc_core::sc_time_stamp().to_seconds(); }
+double simulated_seconds() {
+    return sc_core::sc_time_stamp().to_seconds();
+}
 
 }  // namespace
 
 void sram_params::validate() const {
     const u64 row = u64{word_bytes} * banks;
     if (size % row != 0)
-        fail("{}: sram size {} bytes is not a multiple of word_bytes * banks = {} * {} = {} bytes "
-             "(every bank must hold the same number of words)",
-             size.where(), size.get(), word_bytes.get(), banks.get(), row);
+        fail(
+            "{}: sram size {} bytes is not a multiple of word_bytes * banks = {} * {} = {} bytes "
+            "(every bank must hold the same number of words)",
+            size.where(), size.get(), word_bytes.get(), banks.get(), row);
 }
 
 sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period)
@@ -67,16 +73,18 @@ bool sram::check(tlm::tlm_generic_payload& trans) {
     const u64 length = trans.get_data_length();
     const char* command = command_name(trans.get_command());
     if (trans.get_byte_enable_ptr() != nullptr) {
-        log.warn("{} at 0x{:x} ({} bytes) with byte enables: not supported, expected a request "
-                 "without byte enables",
-                 command, address, length);
+        log.warn(
+            "{} at 0x{:x} ({} bytes) with byte enables: not supported, expected a request "
+            "without byte enables",
+            command, address, length);
         trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
         return false;
     }
     if (trans.get_streaming_width() < length) {
-        log.warn("{} at 0x{:x} ({} bytes) with streaming width {}: streaming not supported, "
-                 "expected a streaming width of at least the data length",
-                 command, address, length, trans.get_streaming_width());
+        log.warn(
+            "{} at 0x{:x} ({} bytes) with streaming width {}: streaming not supported, "
+            "expected a streaming width of at least the data length",
+            command, address, length, trans.get_streaming_width());
         trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
         return false;
     }
@@ -92,8 +100,8 @@ bool sram::check(tlm::tlm_generic_payload& trans) {
         return false;
     }
     if (trans.get_data_ptr() == nullptr) {
-        log.warn("{} at 0x{:x} ({} bytes) without a data pointer: expected a data buffer",
-                 command, address, length);
+        log.warn("{} at 0x{:x} ({} bytes) without a data pointer: expected a data buffer", command,
+                 address, length);
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return false;
     }

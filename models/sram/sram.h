@@ -4,9 +4,10 @@
 // computed from the word interleaving across banks, the ports of each bank
 // and the time each port is already committed to earlier transactions (bank
 // conflicts). See models/sram/README.md for the timing formula.
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <vector>
 
 #include "models/common/log.h"
@@ -19,18 +20,17 @@ namespace masr {
 struct sram_params : property_group {
     using property_group::property_group;
     property<u64> size{this, "size", 65536, "capacity in bytes", 1};
-    property<u32> word_bytes{this, "word_bytes", 8,
-                             "bytes per bank word, moved by one port in one cycle", 1, 4096};
-    property<u32> banks{this, "banks", 4, "banks; consecutive words go to consecutive banks", 1,
-                        4096};
-    property<u32> ports{this, "ports", 1, "ports per bank, each serving one word per cycle", 1,
-                        64};
-    property<u32> read_cycles{this, "read_cycles", 1,
-                              "cycles from a port's read request to its data (access time)", 0,
-                              1024};
-    property<u32> write_cycles{this, "write_cycles", 1,
-                               "cycles from a port's write request to the word being stored", 0,
-                               1024};
+    property<u32> word_bytes{
+        this, "word_bytes", 8, "bytes per bank word, moved by one port in one cycle", 1, 4096};
+    property<u32> banks{this, "banks", 4, "banks; consecutive words go to consecutive banks",
+                        1,    4096};
+    property<u32> ports{this, "ports", 1, "ports per bank, each serving one word per cycle", 1, 64};
+    property<u32> read_cycles{this, "read_cycles",
+                              1,    "cycles from a port's read request to its data (access time)",
+                              0,    1024};
+    property<u32> write_cycles{this, "write_cycles",
+                               1,    "cycles from a port's write request to the word being stored",
+                               0,    1024};
 
     // size must be a whole number of rows of words across the banks.
     void validate() const override;
