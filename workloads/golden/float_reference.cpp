@@ -39,7 +39,8 @@ inline double dot(const double* w, const double* a, u32 n) {
 
 class float_direction {
 public:
-    float_direction(const layer_desc& layer, const direction_weights& weights, const fixed_format& f)
+    float_direction(const layer_desc& layer, const direction_weights& weights,
+                    const fixed_format& f)
         : layer_(layer), units_(layer.units), inputs_(layer.inputs) {
         const double scale = std::ldexp(1.0, -static_cast<int>(f.weight_frac_bits));
         input_ = dequantize(weights.input, scale);
@@ -52,8 +53,8 @@ public:
         reset_state_.assign(units_, 0.0);
     }
 
-    void run(const matrix<double>& x, bool backward, matrix<double>& out, const progress_fn& progress,
-             run_progress where) {
+    void run(const matrix<double>& x, bool backward, matrix<double>& out,
+             const progress_fn& progress, run_progress where) {
         const u32 steps = x.rows;
         out = matrix<double>(steps, units_);
         std::fill(h_.begin(), h_.end(), 0.0);
@@ -83,17 +84,21 @@ private:
         const activation_fn act = layer_.activation;
         switch (layer_.kind) {
             case layer_kind::dense:
-                for (u32 i = 0; i < n; ++i) h_next_[i] = nonlinearity(act, pre_activation(i, x, nullptr));
+                for (u32 i = 0; i < n; ++i)
+                    h_next_[i] = nonlinearity(act, pre_activation(i, x, nullptr));
                 break;
             case layer_kind::rnn:
-                for (u32 i = 0; i < n; ++i) h_next_[i] = nonlinearity(act, pre_activation(i, x, h_.data()));
+                for (u32 i = 0; i < n; ++i)
+                    h_next_[i] = nonlinearity(act, pre_activation(i, x, h_.data()));
                 break;
             case layer_kind::gru:
                 for (u32 row = 0; row < 2 * n; ++row)
-                    gate_[row] = nonlinearity(activation_fn::sigmoid, pre_activation(row, x, h_.data()));
+                    gate_[row] =
+                        nonlinearity(activation_fn::sigmoid, pre_activation(row, x, h_.data()));
                 for (u32 i = 0; i < n; ++i) reset_state_[i] = gate_[n + i] * h_[i];
                 for (u32 i = 0; i < n; ++i) {
-                    const double c = nonlinearity(act, pre_activation(2 * n + i, x, reset_state_.data()));
+                    const double c =
+                        nonlinearity(act, pre_activation(2 * n + i, x, reset_state_.data()));
                     const double z = gate_[i];
                     h_next_[i] = z * h_[i] + (1.0 - z) * c;
                 }
@@ -145,7 +150,8 @@ float_result run_float(const workload& w, u32 steps, const progress_fn& progress
                     const float* from = w.input.row(t);
                     std::copy(from, from + s.width, to);
                 } else {
-                    const double* from = result.layers[static_cast<std::size_t>(s.layer)].output.row(t);
+                    const double* from =
+                        result.layers[static_cast<std::size_t>(s.layer)].output.row(t);
                     std::copy(from, from + s.width, to);
                 }
             }

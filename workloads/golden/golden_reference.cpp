@@ -61,7 +61,8 @@ u64 count_zeros(const std::vector<i16>& v) {
 
 class direction_runner {
 public:
-    direction_runner(const layer_desc& layer, const direction_weights& weights, const fixed_format& format)
+    direction_runner(const layer_desc& layer, const direction_weights& weights,
+                     const fixed_format& format)
         : layer_(layer),
           w_(weights),
           f_(format),
@@ -94,7 +95,8 @@ public:
         const u64 weight_zeros =
             count_zeros(w_.input.data) + (layer_.recurrent() ? count_zeros(w_.recurrent.data) : 0);
         stats.weight_sparsity =
-            weight_count ? static_cast<double>(weight_zeros) / static_cast<double>(weight_count) : 0.0;
+            weight_count ? static_cast<double>(weight_zeros) / static_cast<double>(weight_count)
+                         : 0.0;
         stats.dense_macs = u64{steps} * weight_count;
         stats.effectual_macs = 0;
         stats.activation_sparsity.assign(steps, 0.0);
@@ -135,7 +137,8 @@ public:
 
 private:
     i64 accumulate(u32 row, const i16* x, const i16* state) const {
-        i64 sum = fixed::bias_to_accumulator(w_.bias[row], f_) + dot(w_.input.row(row), x, inputs_, chunk_x_);
+        i64 sum = fixed::bias_to_accumulator(w_.bias[row], f_) +
+                  dot(w_.input.row(row), x, inputs_, chunk_x_);
         if (state) sum += dot(w_.recurrent.row(row), state, units_, chunk_h_);
         return fixed::saturate_accumulator(sum, f_);
     }
@@ -152,10 +155,12 @@ private:
     // Returns the effectual MACs of the candidate's recurrent product (r*h).
     u64 step_gru(const i16* x) {
         const u32 n = units_;
-        for (u32 row = 0; row < 2 * n; ++row) gate_[row] = gate(activation_fn::sigmoid, row, x, h_.data());
+        for (u32 row = 0; row < 2 * n; ++row)
+            gate_[row] = gate(activation_fn::sigmoid, row, x, h_.data());
         for (u32 i = 0; i < n; ++i) reset_state_[i] = fixed::multiply(gate_[n + i], h_[i], f_);
         u32 ignored = 0;
-        const u64 candidate_macs = effectual(reset_state_.data(), reset_state_nonzeros_.data(), n, ignored);
+        const u64 candidate_macs =
+            effectual(reset_state_.data(), reset_state_nonzeros_.data(), n, ignored);
         for (u32 i = 0; i < n; ++i) {
             const i16 candidate = gate(layer_.activation, 2 * n + i, x, reset_state_.data());
             h_next_[i] = fixed::gru_update(gate_[i], h_[i], candidate, f_);
@@ -167,11 +172,13 @@ private:
         const u32 n = units_;
         for (u32 row = 0; row < 4 * n; ++row) {
             const bool candidate = row >= 2 * n && row < 3 * n;
-            gate_[row] = gate(candidate ? layer_.activation : activation_fn::sigmoid, row, x, h_.data());
+            gate_[row] =
+                gate(candidate ? layer_.activation : activation_fn::sigmoid, row, x, h_.data());
         }
         for (u32 i = 0; i < n; ++i) {
             cell_[i] = fixed::lstm_cell(gate_[n + i], cell_[i], gate_[i], gate_[2 * n + i], f_);
-            const i16 squashed = fixed::activate(layer_.activation, cell_[i], f_.activation_frac_bits, f_);
+            const i16 squashed =
+                fixed::activate(layer_.activation, cell_[i], f_.activation_frac_bits, f_);
             h_next_[i] = fixed::multiply(gate_[3 * n + i], squashed, f_);
         }
     }
@@ -213,9 +220,11 @@ golden_result run_fixed(const workload& w, u32 steps, const progress_fn& progres
         matrix<i16> x(T, layer.inputs);
         u32 offset = 0;
         for (const golden::layer_source& s : sources[l]) {
-            const matrix<i16>& from =
-                s.layer == golden::network_input ? network_input : result.layers[static_cast<std::size_t>(s.layer)].output;
-            for (u32 t = 0; t < T; ++t) std::copy(from.row(t), from.row(t) + s.width, x.row(t) + offset);
+            const matrix<i16>& from = s.layer == golden::network_input
+                                          ? network_input
+                                          : result.layers[static_cast<std::size_t>(s.layer)].output;
+            for (u32 t = 0; t < T; ++t)
+                std::copy(from.row(t), from.row(t) + s.width, x.row(t) + offset);
             offset += s.width;
         }
 
@@ -241,7 +250,8 @@ golden_result run_fixed(const workload& w, u32 steps, const progress_fn& progres
         for (u32 t = 0; t < T; ++t) {
             i16* out = lr.output.row(t);
             if (layer.merge == merge_mode::sum) {
-                for (u32 i = 0; i < layer.units; ++i) out[i] = fixed::merge_sum(fwd.at(t, i), bwd.at(t, i), f);
+                for (u32 i = 0; i < layer.units; ++i)
+                    out[i] = fixed::merge_sum(fwd.at(t, i), bwd.at(t, i), f);
             } else {
                 std::copy(fwd.row(t), fwd.row(t) + layer.units, out);
                 std::copy(bwd.row(t), bwd.row(t) + layer.units, out + layer.units);

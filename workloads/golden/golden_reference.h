@@ -15,7 +15,9 @@ struct direction_stats {
     u64 effectual_macs = 0;  // non-zero weight x non-zero activation
     double weight_sparsity = 0.0;
     // Fraction of zeros in the activations this direction consumed at each
-    // step (its input vector and recurrent state together).
+    // step (its input vector and recurrent state together), indexed by the
+    // time step t whose output it produced (a backward direction consumes
+    // h_(t+1) there).
     std::vector<double> activation_sparsity;
 };
 

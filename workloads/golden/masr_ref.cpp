@@ -1,6 +1,8 @@
 // masr-ref: runs a workload through the golden (fixed-point) reference or the
 // float model, prints per-layer statistics and optionally dumps every layer's
 // output sequence as .npy.
+#include <fmt/format.h>
+
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -8,8 +10,6 @@
 #include <iostream>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
@@ -52,7 +52,8 @@ Options)";
 // taken more than two seconds, then at most twice a second.
 class progress_line {
 public:
-    progress_line(const workload& w, clock_type::time_point start) : w_(w), start_(start), next_(start + std::chrono::seconds(2)) {}
+    progress_line(const workload& w, clock_type::time_point start)
+        : w_(w), start_(start), next_(start + std::chrono::seconds(2)) {}
     ~progress_line() { finish(); }
 
     // Ends the line, if one was shown, before the results are printed.
@@ -67,9 +68,9 @@ public:
         next_ = now + std::chrono::milliseconds(500);
         shown_ = true;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
-        std::fprintf(stderr, "\rmasr-ref: layer %u/%u '%s' %s step %u/%u, %.1f s   ", p.layer + 1, p.layers,
-                     w_.layers[p.layer].name.c_str(), p.direction ? "backward" : "forward", p.step, p.steps,
-                     elapsed);
+        std::fprintf(stderr, "\rmasr-ref: layer %u/%u '%s' %s step %u/%u, %.1f s   ", p.layer + 1,
+                     p.layers, w_.layers[p.layer].name.c_str(),
+                     p.direction ? "backward" : "forward", p.step, p.steps, elapsed);
         std::fflush(stderr);
     }
 
@@ -87,8 +88,8 @@ std::string dump_path(const std::string& dir, const std::string& layer) {
 }
 
 void print_fixed(const workload& w, const golden_result& r) {
-    fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7} {:>10} {:>9}\n", "layer", "dir", "kind", "units",
-               "dense MACs", "effectual MACs", "eff. %", "weight sp.", "act. sp.");
+    fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7} {:>10} {:>9}\n", "layer", "dir",
+               "kind", "units", "dense MACs", "effectual MACs", "eff. %", "weight sp.", "act. sp.");
     u64 dense = 0;
     u64 effectual = 0;
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
@@ -97,23 +98,27 @@ void print_fixed(const workload& w, const golden_result& r) {
             const direction_stats& s = r.layers[l].stats[d];
             double mean = 0.0;
             for (const double a : s.activation_sparsity) mean += a;
-            if (!s.activation_sparsity.empty()) mean /= static_cast<double>(s.activation_sparsity.size());
-            const double percent =
-                s.dense_macs ? 100.0 * static_cast<double>(s.effectual_macs) / static_cast<double>(s.dense_macs) : 0.0;
-            fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7.2f} {:>10.4f} {:>9.4f}\n", layer.name,
-                       d ? "backward" : "forward", enum_to_string(layer.kind), layer.units, s.dense_macs,
-                       s.effectual_macs, percent, s.weight_sparsity, mean);
+            if (!s.activation_sparsity.empty())
+                mean /= static_cast<double>(s.activation_sparsity.size());
+            const double percent = s.dense_macs ? 100.0 * static_cast<double>(s.effectual_macs) /
+                                                      static_cast<double>(s.dense_macs)
+                                                : 0.0;
+            fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7.2f} {:>10.4f} {:>9.4f}\n",
+                       layer.name, d ? "backward" : "forward", enum_to_string(layer.kind),
+                       layer.units, s.dense_macs, s.effectual_macs, percent, s.weight_sparsity,
+                       mean);
             dense += s.dense_macs;
             effectual += s.effectual_macs;
         }
     }
-    fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7.2f}\n", "total", "", "", "", dense, effectual,
+    fmt::print("{:<20} {:<8} {:<5} {:>6} {:>16} {:>16} {:>7.2f}\n", "total", "", "", "", dense,
+               effectual,
                dense ? 100.0 * static_cast<double>(effectual) / static_cast<double>(dense) : 0.0);
 }
 
 void print_float(const workload& w, const float_result& r) {
-    fmt::print("{:<20} {:<5} {:>6} {:>12} {:>12} {:>10}\n", "layer", "kind", "width", "max |y|", "mean |y|",
-               "zeros");
+    fmt::print("{:<20} {:<5} {:>6} {:>12} {:>12} {:>10}\n", "layer", "kind", "width", "max |y|",
+               "mean |y|", "zeros");
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         const matrix<double>& y = r.layers[l].output;
         double largest = 0.0;
@@ -126,18 +131,20 @@ void print_float(const workload& w, const float_result& r) {
         }
         const double n = y.data.empty() ? 1.0 : static_cast<double>(y.data.size());
         fmt::print("{:<20} {:<5} {:>6} {:>12.6f} {:>12.6f} {:>10.4f}\n", w.layers[l].name,
-                   enum_to_string(w.layers[l].kind), y.cols, largest, sum / n, static_cast<double>(zeros) / n);
+                   enum_to_string(w.layers[l].kind), y.cols, largest, sum / n,
+                   static_cast<double>(zeros) / n);
     }
 }
 
 template <typename Value, typename Convert>
-void dump(const std::string& dir, const workload& w, const std::vector<const matrix<Value>*>& outputs,
-          Convert convert) {
+void dump(const std::string& dir, const workload& w,
+          const std::vector<const matrix<Value>*>& outputs, Convert convert) {
     make_directories(dir);
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         const matrix<Value>& y = *outputs[l];
         matrix<float> m(y.rows, y.cols);
-        for (std::size_t k = 0; k < y.data.size(); ++k) m.data[k] = static_cast<float>(convert(y.data[k]));
+        for (std::size_t k = 0; k < y.data.size(); ++k)
+            m.data[k] = static_cast<float>(convert(y.data[k]));
         write_npy(dump_path(dir, w.layers[l].name), m);
     }
 }
@@ -147,7 +154,8 @@ int run(int argc, char** argv) {
     i64 steps_option = 0;
     options.add_options()("help,h", "print this help and exit")(
         "workload,w", po::value<std::string>()->value_name("FILE"),
-        "workload YAML (layers, quantization, weights, input), e.g. workloads/rnnoise.yaml; required")(
+        "workload YAML (layers, quantization, weights, input), e.g. workloads/rnnoise.yaml; "
+        "required")(
         "input,i", po::value<std::string>()->value_name("FILE"),
         "replace the workload's input sequence by a float .npy of shape (T, input_size), e.g. "
         "workloads/rnnoise/sequences/speech_pink_noise.features.npy")(
@@ -155,10 +163,12 @@ int run(int argc, char** argv) {
         "run only the first N time steps (0: all); the backward direction of a bidirectional layer "
         "then runs over these N steps, e.g. --steps 20")(
         "dump,d", po::value<std::string>()->value_name("DIR"),
-        "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, shape (T, width)); "
+        "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, shape (T, "
+        "width)); "
         "DIR is created, e.g. --dump out/")(
         "float,f", po::bool_switch(),
-        "run, print and dump the double-precision float model (dequantized weights, exact nonlinearities, "
+        "run, print and dump the double-precision float model (dequantized weights, exact "
+        "nonlinearities, "
         "no activation rounding) instead of the fixed-point reference");
 
     po::variables_map vm;
@@ -215,7 +225,8 @@ int run(int argc, char** argv) {
         } else {
             std::vector<const matrix<i16>*> outputs;
             for (const auto& l : fixed_run->layers) outputs.push_back(&l.output);
-            dump(dir, w, outputs, [&w](i16 q) { return fixed::dequantize_activation(q, w.format); });
+            dump(dir, w, outputs,
+                 [&w](i16 q) { return fixed::dequantize_activation(q, w.format); });
         }
         fmt::print("dumped {} layer outputs to {}/\n", w.layers.size(), dir);
     }

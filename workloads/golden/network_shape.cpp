@@ -5,8 +5,8 @@
 namespace masr::golden {
 
 std::string describe_layer(const workload& w, const layer_desc& layer) {
-    const std::string where = w.file.empty() ? fmt::format("workload '{}'", w.name)
-                                             : location(w.file, layer.line);
+    const std::string where =
+        w.file.empty() ? fmt::format("workload '{}'", w.name) : location(w.file, layer.line);
     return fmt::format("{}: layer '{}'", where, layer.name);
 }
 
@@ -29,7 +29,8 @@ void check_format(const workload& w) {
     if (f.activation_frac_bits >= f.activation_bits)
         fail("{}: activation_frac_bits {} must be below activation_bits {}", where,
              f.activation_frac_bits, f.activation_bits);
-    if (f.weight_frac_bits > 24) fail("{}: weight_frac_bits {} is above 24", where, f.weight_frac_bits);
+    if (f.weight_frac_bits > 24)
+        fail("{}: weight_frac_bits {} is above 24", where, f.weight_frac_bits);
     if (f.accumulator_bits < 2 || f.accumulator_bits > 63)
         fail("{}: accumulator_bits {} is outside 2..63", where, f.accumulator_bits);
 }
@@ -39,7 +40,8 @@ void check_format(const workload& w) {
 std::vector<std::vector<layer_source>> resolve_network(const workload& w) {
     check_format(w);
     const std::string where = w.file.empty() ? fmt::format("workload '{}'", w.name) : w.file;
-    if (w.input.cols != w.input_size || w.input.data.size() != std::size_t{w.input.rows} * w.input.cols)
+    if (w.input.cols != w.input_size ||
+        w.input.data.size() != std::size_t{w.input.rows} * w.input.cols)
         fail("{}: the input sequence is {} wide, expected input_size {}", where, w.input.cols,
              w.input_size);
     if (w.weights.size() != w.layers.size())

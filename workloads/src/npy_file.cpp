@@ -5,12 +5,13 @@
 // magic string, a version, a Python-literal header dictionary and raw data.
 #include "workloads/src/npy_file.h"
 
+#include <fmt/ranges.h>
+
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-
-#include <fmt/ranges.h>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
@@ -72,8 +73,7 @@ std::string header_value(const std::string& header, const std::string& key,
         if (depth == 0 && (c == ',' || c == '}')) break;
         ++end;
     }
-    if (depth != 0 || end == header.size())
-        fail("{}: malformed .npy header: {}", path, header);
+    if (depth != 0 || end == header.size()) fail("{}: malformed .npy header: {}", path, header);
     std::string value = header.substr(at, end - at);
     while (!value.empty() && value.back() == ' ') value.pop_back();
     return value;
@@ -112,6 +112,9 @@ std::string shape_string(const std::vector<u64>& shape) {
 npy_array read_npy(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("{}: cannot open ({})", path, std::strerror(errno));
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        fail("{}: is a directory, expected a .npy file", path);
     const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
                                            std::istreambuf_iterator<char>());
     if (bytes.size() < magic_size + 4 || std::memcmp(bytes.data(), magic, magic_size) != 0)
@@ -146,10 +149,11 @@ npy_array read_npy(const std::string& path) {
     if (descr.empty()) fail("{}: empty dtype in .npy header; expected one of {}", path, supported);
     const char order = descr.front();
     npy_array a;
-    a.dtype = (order == '<' || order == '|' || order == '>' || order == '=') ? descr.substr(1)
-                                                                             : descr;
+    a.dtype =
+        (order == '<' || order == '|' || order == '>' || order == '=') ? descr.substr(1) : descr;
     const unsigned size = item_size(a.dtype);
-    if (size == 0) fail("{}: dtype '{}' is not supported; expected one of {}", path, descr, supported);
+    if (size == 0)
+        fail("{}: dtype '{}' is not supported; expected one of {}", path, descr, supported);
     if (order == '>' && size > 1)
         fail("{}: dtype '{}' is big-endian; expected little-endian ('<{}')", path, descr, a.dtype);
 
@@ -190,9 +194,8 @@ matrix<float> read_npy_matrix(const std::string& path, u32 expected_cols) {
 }
 
 void write_npy(const std::string& path, const matrix<float>& m) {
-    std::string header =
-        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows,
-                    m.cols);
+    std::string header = fmt::format(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows, m.cols);
     // numpy pads the header with spaces and a newline so that the data starts
     // on a 64-byte boundary.
     const std::size_t unpadded = magic_size + 4 + header.size() + 1;

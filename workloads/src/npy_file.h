@@ -10,8 +10,8 @@
 namespace masr {
 
 struct npy_array {
-    std::string dtype;       // numpy descr without byte order: "i1", "i2", "i4", "f4", "f8"
-    std::vector<u64> shape;  // empty for a scalar
+    std::string dtype;           // numpy descr without byte order: "i1", "i2", "i4", "f4", "f8"
+    std::vector<u64> shape;      // empty for a scalar
     std::vector<double> values;  // converted, in C order
 };
 
