@@ -1,6 +1,7 @@
 #include "models/ctrl/controller.h"
 
 #include <algorithm>
+#include <queue>
 
 #include "models/noc/noc.h"
 #include "models/pe/pe_command.h"
@@ -38,7 +39,6 @@ controller::controller(sc_core::sc_module_name name, const ctrl_params& params, 
       weight_sram_bytes_(weight_sram_bytes),
       act_buffer_bytes_(act_buffer_bytes),
       clock_(clock_period),
-      tile_finish_(tiles),
       stats_(this->name()) {
     stats_.counter("steps", steps_run, "time steps run, summed over layers");
     stats_.counter("rounds", rounds, "tile rounds (a GRU step takes two)");
@@ -195,86 +195,122 @@ sc_time controller::multicast(const std::vector<u32>& tiles, u64 local_addr, con
     return delay;
 }
 
-sparse_vector controller::run_round(u32 layer, u32 direction, u32 t, u32 round, bool first_step, sc_time start,
-                                    sc_time& end) {
-    const layer_desc& desc = workload_->layers[layer];
-    const auto& placed = placements_[layer][direction];
-    ++rounds;
-    sc_time busy_max = SC_ZERO_TIME, busy_sum = SC_ZERO_TIME;
-    for (const placement& p : placed) {
-        pe_command command;
-        pe_step step;
-        step.slot = p.slot;
-        step.round = desc.kind != layer_kind::gru ? pe_round::full
-                     : round == 0                 ? pe_round::gru_gates
-                                                  : pe_round::gru_candidate;
-        step.first_step = first_step;
-        step.x_addr = x_region_;
-        step.h_addr = h_region_;
-        step.out_addr = out_region_;
-        command.body = step;
-        payload_.set_extension(&command);
-        bytes_.assign(params_.command_bytes, 0);
-        sc_time delay = start;
-        transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base), bytes_.data(), bytes_.size(),
-                  delay, "step command");
-        payload_.clear_extension(&command);
-        ++commands;
-        const pe_step& done = std::get<pe_step>(command.body);
-        tile_finish_[p.tile] = delay;
-        const sc_time busy = delay - start;
-        busy_max = std::max(busy_max, busy);
-        busy_sum += busy;
-        if (record_activity_)
-            activity_.push_back({p.tile, layer, direction, t, round, start.to_seconds(), delay.to_seconds()});
+void controller::run_step(std::vector<direction_task>& tasks, sc_time start) {
+    // A small event list: actions (multicast, commands, one gather per tile)
+    // are issued in order of their start times, so that every NoC link and
+    // tile sees its transactions in time order and books them correctly. No
+    // SystemC event is involved; the caller waits once, at the barrier.
+    struct action {
+        sc_time at;
+        u64 order;  // issue order breaks ties, so runs are deterministic
+        u32 task;
+        enum kind_t { multicast_inputs, multicast_reset_state, commands, gather } kind;
+        u32 index;
+        bool operator>(const action& o) const { return at != o.at ? at > o.at : order > o.order; }
+    };
+    std::priority_queue<action, std::vector<action>, std::greater<action>> queue;
+    u64 order = 0;
+    for (u32 i = 0; i < tasks.size(); ++i)
+        if (tasks[i].after < 0) queue.push({start, order++, i, action::multicast_inputs, 0});
 
-        // Gather the slice as soon as this tile is done.
-        bytes_.resize(done.out_bytes);
-        sc_time gathered = delay;
-        transport(tlm::TLM_READ_COMMAND, tile_address(p.tile, tile_act_buffer_base + out_region_), bytes_.data(),
-                  done.out_bytes, gathered, "gather");
-        ++gathers;
-        bytes_gathered += done.out_bytes;
-        end = std::max(end, gathered);
-        const std::size_t index = &p - placed.data();
-        if (slice_buffer_.size() <= index) slice_buffer_.resize(index + 1);
-        deserialize(bytes_.data(), p.units, value_bytes_, slice_buffer_[index]);
+    while (!queue.empty()) {
+        const action a = queue.top();
+        queue.pop();
+        direction_task& task = tasks[a.task];
+        const layer_desc& desc = workload_->layers[task.layer];
+        const auto& group = group_tiles_[task.layer * 2 + task.direction];
+        const auto& placed = placements_[task.layer][task.direction];
+        switch (a.kind) {
+            case action::multicast_inputs: {
+                task.start = a.at;
+                sc_time arrived = multicast(group, x_region_, *task.x, a.at);
+                if (desc.recurrent()) arrived = std::max(arrived, multicast(group, h_region_, *task.state, a.at));
+                queue.push({arrived, order++, a.task, action::commands, 0});
+                break;
+            }
+            case action::multicast_reset_state: {
+                // Every tile needs the whole r*h for the candidate's recurrent product.
+                const sc_time arrived = multicast(group, h_region_, task.reset_state, a.at);
+                queue.push({arrived, order++, a.task, action::commands, 0});
+                break;
+            }
+            case action::commands: {
+                ++rounds;
+                task.round_start = a.at;
+                task.pending = static_cast<u32>(placed.size());
+                task.slices.resize(placed.size());
+                task.out_bytes.resize(placed.size());
+                sc_time busy_max = SC_ZERO_TIME, busy_sum = SC_ZERO_TIME, finish_max = a.at;
+                for (u32 i = 0; i < placed.size(); ++i) {
+                    const placement& p = placed[i];
+                    pe_step step;
+                    step.slot = p.slot;
+                    step.round = desc.kind != layer_kind::gru ? pe_round::full
+                                 : task.round == 0            ? pe_round::gru_gates
+                                                              : pe_round::gru_candidate;
+                    step.first_step = task.first_step;
+                    step.x_addr = x_region_;
+                    step.h_addr = h_region_;
+                    step.out_addr = out_region_;
+                    pe_command command(step);
+                    payload_.set_extension(&command);
+                    bytes_.assign(params_.command_bytes, 0);
+                    sc_time finish = a.at;
+                    transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base), bytes_.data(),
+                              bytes_.size(), finish, "step command");
+                    payload_.clear_extension(&command);
+                    ++commands;
+                    task.out_bytes[i] = command.step().out_bytes;
+                    const sc_time busy = finish - a.at;
+                    busy_max = std::max(busy_max, busy);
+                    busy_sum += busy;
+                    finish_max = std::max(finish_max, finish);
+                    if (record_activity_)
+                        activity_.push_back({p.tile, task.layer, task.direction, task.t, task.round,
+                                             a.at.to_seconds(), finish.to_seconds()});
+                    queue.push({finish, order++, a.task, action::gather, i});
+                }
+                task.compute += finish_max - a.at;
+                if (busy_max > SC_ZERO_TIME) {
+                    const double mean = busy_sum.to_seconds() / static_cast<double>(placed.size());
+                    summary_.imbalance_weighted += busy_max.to_seconds() - mean;
+                    summary_.busy_max_total += busy_max.to_seconds();
+                }
+                task.round_end = a.at;
+                break;
+            }
+            case action::gather: {
+                const placement& p = placed[a.index];
+                const u64 length = task.out_bytes[a.index];
+                bytes_.resize(length);
+                sc_time arrived = a.at;
+                transport(tlm::TLM_READ_COMMAND, tile_address(p.tile, tile_act_buffer_base + out_region_),
+                          bytes_.data(), length, arrived, "gather");
+                ++gathers;
+                bytes_gathered += length;
+                deserialize(bytes_.data(), p.units, value_bytes_, task.slices[a.index]);
+                task.round_end = std::max(task.round_end, arrived);
+                if (--task.pending > 0) break;
+                sparse_vector assembled;
+                for (const sparse_vector& slice : task.slices) append(assembled, slice);
+                if (desc.kind == layer_kind::gru && task.round == 0) {
+                    task.round = 1;
+                    task.reset_state = std::move(assembled);
+                    queue.push({task.round_end, order++, a.task, action::multicast_reset_state, 0});
+                    break;
+                }
+                *task.state = std::move(assembled);
+                task.end = task.round_end;
+                summary_.compute_seconds += task.compute.to_seconds();
+                // Everything on the critical path that is not tile compute is NoC transfer.
+                summary_.noc_seconds += (task.end - task.start - task.compute).to_seconds();
+                for (u32 i = 0; i < tasks.size(); ++i)
+                    if (tasks[i].after == static_cast<int>(a.task))
+                        queue.push({task.end, order++, i, action::multicast_inputs, 0});
+                break;
+            }
+        }
     }
-    if (busy_max > SC_ZERO_TIME) {
-        const double mean = busy_sum.to_seconds() / static_cast<double>(placed.size());
-        summary_.imbalance_weighted += busy_max.to_seconds() - mean;
-        summary_.busy_max_total += busy_max.to_seconds();
-    }
-    sparse_vector assembled;
-    for (std::size_t i = 0; i < placed.size(); ++i) append(assembled, slice_buffer_[i]);
-    return assembled;
-}
-
-sparse_vector controller::run_direction_step(u32 layer, u32 direction, u32 t, const sparse_vector& x,
-                                             const sparse_vector& h, sc_time start, sc_time& end) {
-    const layer_desc& desc = workload_->layers[layer];
-    const auto& group = group_tiles_[layer * 2 + direction];
-    const bool first_step = t == 0;
-    sc_time arrived = multicast(group, x_region_, x, start);
-    if (desc.recurrent()) arrived = std::max(arrived, multicast(group, h_region_, h, start));
-    sc_time round_end = arrived;
-    sparse_vector out = run_round(layer, direction, t, 0, first_step, arrived, round_end);
-    sc_time critical_compute = SC_ZERO_TIME;
-    for (u32 tile : group) critical_compute = std::max(critical_compute, tile_finish_[tile] - arrived);
-    if (desc.kind == layer_kind::gru) {
-        // Every tile needs the whole r*h for the candidate's recurrent product.
-        const sc_time second = multicast(group, h_region_, out, round_end);
-        round_end = second;
-        out = run_round(layer, direction, t, 1, first_step, second, round_end);
-        sc_time compute2 = SC_ZERO_TIME;
-        for (u32 tile : group) compute2 = std::max(compute2, tile_finish_[tile] - second);
-        critical_compute += compute2;
-    }
-    end = round_end;
-    summary_.compute_seconds += critical_compute.to_seconds();
-    // Everything on the critical path that is not tile compute is NoC transfer.
-    summary_.noc_seconds += (end - start - critical_compute).to_seconds();
-    return out;
 }
 
 void controller::run() {
@@ -314,18 +350,25 @@ void controller::run() {
         std::vector<std::vector<sparse_vector>> dir_out(dirs, std::vector<sparse_vector>(steps_));
         std::vector<sparse_vector> state(dirs, sparse_vector::encode(std::vector<i16>(layer.units, 0)));
         const bool shared = dirs == 2 && group_tiles_[l * 2][0] == group_tiles_[l * 2 + 1][0];
+        std::vector<direction_task> tasks(dirs);
         for (u32 t = 0; t < steps_; ++t) {
-            sc_time step_end = local;
-            sc_time next_start = local;
             for (u32 d = 0; d < dirs; ++d) {
-                const u32 ts = d == 0 ? t : steps_ - 1 - t;
-                sc_time end = SC_ZERO_TIME;
-                // Time-multiplexed directions share tiles: the backward step waits for the forward one.
-                const sc_time start = shared ? next_start : local;
-                state[d] = run_direction_step(l, d, ts, x[ts], state[d], start, end);
-                dir_out[d][ts] = state[d];
-                next_start = end;
-                step_end = std::max(step_end, end);
+                direction_task& task = tasks[d];
+                task = direction_task{};
+                task.layer = l;
+                task.direction = d;
+                task.t = d == 0 ? t : steps_ - 1 - t;
+                task.first_step = t == 0;
+                task.x = &x[task.t];
+                task.state = &state[d];
+                // Time-multiplexed directions share tiles: the backward step follows the forward one.
+                task.after = shared && d == 1 ? 0 : -1;
+            }
+            run_step(tasks, local);
+            sc_time step_end = local;
+            for (u32 d = 0; d < dirs; ++d) {
+                dir_out[d][tasks[d].t] = state[d];
+                step_end = std::max(step_end, tasks[d].end);
             }
             ++steps_run;
             // The recurrence barrier: the only synchronisation of the run.

@@ -112,10 +112,23 @@ private:
     void run();
     void map_and_check();
     void load_tiles(sc_core::sc_time& local);
-    sparse_vector run_direction_step(u32 layer, u32 direction, u32 t, const sparse_vector& x,
-                                     const sparse_vector& h, sc_core::sc_time start, sc_core::sc_time& end);
-    sparse_vector run_round(u32 layer, u32 direction, u32 t, u32 round, bool first_step,
-                            sc_core::sc_time start, sc_core::sc_time& end);
+    // One direction's share of a time step.
+    struct direction_task {
+        u32 layer = 0;
+        u32 direction = 0;
+        u32 t = 0;                  // the time index it processes
+        bool first_step = false;    // start of its sequence: resets the tiles' state
+        const sparse_vector* x = nullptr;
+        sparse_vector* state = nullptr;  // h_(t-1) in, h_t out
+        int after = -1;             // task that must finish first (shared tiles), or -1
+        u32 round = 0;              // GRU: 0 gates, 1 candidate
+        u32 pending = 0;            // gathers outstanding
+        sparse_vector reset_state;  // GRU: r*h
+        std::vector<sparse_vector> slices;
+        std::vector<u64> out_bytes;
+        sc_core::sc_time start, round_start, round_end, end, compute;
+    };
+    void run_step(std::vector<direction_task>& tasks, sc_core::sc_time start);
     sc_core::sc_time multicast(const std::vector<u32>& tiles, u64 local_addr, const sparse_vector& v,
                                sc_core::sc_time start);
 
@@ -139,9 +152,7 @@ private:
     u32 value_bytes_ = 2;
 
     std::vector<matrix<i16>> outputs_;
-    std::vector<sparse_vector> slice_buffer_;
     std::vector<u8> bytes_;
-    std::vector<sc_core::sc_time> tile_finish_;
     tlm::tlm_generic_payload payload_;
 
     ctrl_summary summary_;

@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <systemc>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/common/log.h"
 #include "platforms/src/masr_system.h"
@@ -132,14 +133,23 @@ int run(int argc, char** argv) {
         }
         config.validate();
     }
-    workload w = vm.count("seed") ? workload::load(workload_path, vm["seed"].as<u64>()) : workload::load(workload_path);
+    std::optional<u64> seed;
+    if (vm.count("seed")) seed = vm["seed"].as<u64>();
+    workload w = workload::load(workload_path, seed);
     if (!input_path.empty()) w.set_input(read_npy_matrix(input_path, w.input_size), input_path);
     if (!config_out.empty())
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
 
     masr_system system("masr", config);
-    if (!balance.empty())
-        for (auto& t : system.tiles) t.pe.set_balance(balance == "dynamic");
+    if (!balance.empty()) {
+        // "static" keeps the platform's static flavour (interleaved or contiguous).
+        const balance_mode configured = config.tile.pe.balance;
+        const balance_mode mode = balance == "dynamic" ? balance_mode::dynamic
+                                  : configured == balance_mode::static_interleaved
+                                      ? balance_mode::static_interleaved
+                                      : balance_mode::static_contiguous;
+        for (auto& t : system.tiles) t.pe.set_balance(mode);
+    }
     system.ctrl.record_activity(!trace_kind.empty());
     system.ctrl.set_workload(w, steps);
     progress_printer progress;
@@ -177,8 +187,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
-    // The SystemC banner would land in the middle of the summary on stdout.
-    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
     try {
         return run(argc, argv);
     } catch (const input_error& e) {
@@ -192,4 +200,11 @@ int sc_main(int argc, char** argv) {
         std::cerr << "masr-sim: internal error: " << e.what() << "\n";
         return 3;
     }
+}
+
+// Our own main() instead of libsystemc's, so that the SystemC banner, which
+// sc_elab_and_sim() prints before sc_main(), stays out of the summary.
+int main(int argc, char** argv) {
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -128,6 +129,11 @@ struct input_params : property_group {
 struct context {
     std::string file;
     std::filesystem::path directory;
+    std::optional<u64> seed_override;
+
+    // A run-wide --seed replaces every generator seed, keeping the seeds of
+    // different layers and of the input distinct.
+    u64 seed(u64 from_file) const { return seed_override ? mix_seed(*seed_override ^ mix_seed(from_file)) : from_file; }
 
     std::string resolve(const std::string& relative) const {
         const std::filesystem::path p(relative);
@@ -430,7 +436,7 @@ private:
                     std::ldexp(static_cast<double>(bias_limit(w_.format)),
                                -static_cast<int>(w_.format.weight_frac_bits)));
             weight_generator_params gen;
-            gen.seed = g.seed;
+            gen.seed = ctx_.seed(g.seed);
             gen.sparsity = g.sparsity;
             gen.row_variation = g.row_variation;
             gen.input_gain = g.input_gain;
@@ -554,7 +560,7 @@ private:
             check_fraction(g.sparsity, "", "input.generate.sparsity");
             check_positive(g.scale, "", "input.generate.scale");
             input_generator_params gen;
-            gen.seed = g.seed;
+            gen.seed = ctx_.seed(g.seed);
             gen.sparsity = g.sparsity;
             gen.scale = g.scale;
             w_.input = generate_input(w_.sequence_length, w_.input_size, gen, w_.format);
@@ -589,7 +595,7 @@ private:
 
 }  // namespace
 
-workload workload::load(const std::string& path) {
+workload workload::load(const std::string& path, std::optional<u64> seed) {
     workload w;
     w.file = path;
     {
@@ -608,7 +614,7 @@ workload workload::load(const std::string& path) {
         fail("{}: cannot read YAML: {}", path, e.what());
     }
     check_keys(root, path);
-    context ctx{path, std::filesystem::path(path).parent_path()};
+    context ctx{path, std::filesystem::path(path).parent_path(), seed};
     loader l(w, ctx);
     try {
         l.run(root);

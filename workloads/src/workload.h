@@ -4,6 +4,7 @@
 // sequence. Everything downstream (golden reference, controller, PE tiles)
 // reads this one structure. The YAML format is documented in
 // workloads/README.md.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -105,7 +106,9 @@ struct workload {
 
     // Reads, validates and materialises (generates or loads weights and
     // input). Throws input_error naming file:line and field on bad input.
-    static workload load(const std::string& path);
+    // seed, when given, replaces the seeds of every generated weight matrix
+    // and input (masr-sim --seed).
+    static workload load(const std::string& path, std::optional<u64> seed = std::nullopt);
 
     // Index of a layer by name, or -1.
     int find_layer(const std::string& name) const;

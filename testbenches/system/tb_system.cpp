@@ -1,0 +1,116 @@
+// Whole platforms running whole networks: every preset platform with tiny,
+// rnnoise and ds2_birnn (few steps) bit-exact with the golden reference, odd
+// tile counts, capacity errors, and run-to-run determinism of the cycles.
+// One elaboration per test case (each case runs in its own process).
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "models/common/error.h"
+#include "platforms/src/masr_system.h"
+#include "platforms/src/run_report.h"
+
+using namespace masr;
+
+namespace {
+
+struct outcome {
+    check_result check;
+    ctrl_summary summary;
+    u64 effectual_macs = 0;
+    u64 golden_effectual_macs = 0;
+};
+
+outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles, u32 steps) {
+    static platform_config config;  // outlives the system (modules keep references)
+    config.load_file("platforms/" + platform + ".yaml");
+    if (tiles) {
+        config.tiles = tiles;
+        if (u64{config.noc.columns} * config.noc.rows < tiles) {
+            config.noc.columns = 0;
+            config.noc.rows = 0;
+        }
+    }
+    static workload w;
+    w = workload::load("workloads/" + workload_file + ".yaml");
+    static std::unique_ptr<masr_system> system;
+    system = std::make_unique<masr_system>("masr", config);
+    system->ctrl.set_workload(w, steps);
+    sc_core::sc_start();
+    REQUIRE(system->ctrl.finished());
+    outcome o;
+    const golden_result golden = run_fixed(w, steps);
+    o.check = compare_with_golden(w, golden, system->ctrl.outputs());
+    o.summary = system->ctrl.summary();
+    const run_summary s = summarize(*system, w, 1.0);
+    o.effectual_macs = s.effectual_macs;
+    for (const auto& layer : golden.layers)
+        for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
+    return o;
+}
+
+void require_bit_exact(const std::string& platform, const std::string& workload_file, u32 tiles, u32 steps) {
+    const outcome o = run_platform(platform, workload_file, tiles, steps);
+    INFO(o.check.first_mismatch);
+    CHECK(o.check.bit_exact);
+    // The tiles perform exactly the effectual MACs the reference counts.
+    CHECK(o.effectual_macs == o.golden_effectual_macs);
+    CHECK(o.summary.run_seconds > 0);
+}
+
+}  // namespace
+
+TEST_CASE("iot runs tiny bit-exact", "[system]") { require_bit_exact("iot", "tiny", 0, 0); }
+TEST_CASE("mobile runs tiny bit-exact", "[system]") { require_bit_exact("mobile", "tiny", 0, 0); }
+TEST_CASE("edge runs tiny bit-exact", "[system]") { require_bit_exact("edge", "tiny", 0, 0); }
+TEST_CASE("datacenter runs tiny bit-exact", "[system]") { require_bit_exact("datacenter", "tiny", 0, 0); }
+TEST_CASE("3 tiles run tiny bit-exact", "[system]") { require_bit_exact("edge", "tiny", 3, 0); }
+TEST_CASE("48 tiles run tiny bit-exact", "[system]") { require_bit_exact("datacenter", "tiny", 48, 0); }
+
+TEST_CASE("iot runs rnnoise bit-exact", "[system]") { require_bit_exact("iot", "rnnoise", 0, 100); }
+TEST_CASE("mobile runs rnnoise bit-exact", "[system]") { require_bit_exact("mobile", "rnnoise", 0, 100); }
+TEST_CASE("edge runs rnnoise bit-exact", "[system]") { require_bit_exact("edge", "rnnoise", 0, 100); }
+TEST_CASE("datacenter runs rnnoise bit-exact", "[system]") { require_bit_exact("datacenter", "rnnoise", 0, 100); }
+TEST_CASE("3 tiles run rnnoise bit-exact", "[system]") { require_bit_exact("edge", "rnnoise", 3, 100); }
+TEST_CASE("48 tiles run rnnoise bit-exact", "[system]") { require_bit_exact("datacenter", "rnnoise", 48, 100); }
+
+TEST_CASE("mobile runs ds2_birnn bit-exact", "[system]") { require_bit_exact("mobile", "ds2_birnn", 0, 3); }
+TEST_CASE("edge runs ds2_birnn bit-exact", "[system]") { require_bit_exact("edge", "ds2_birnn", 0, 3); }
+TEST_CASE("datacenter runs ds2_birnn bit-exact", "[system]") { require_bit_exact("datacenter", "ds2_birnn", 0, 3); }
+TEST_CASE("48 tiles run ds2_birnn bit-exact", "[system]") { require_bit_exact("datacenter", "ds2_birnn", 48, 3); }
+
+TEST_CASE("ds2_birnn does not fit the iot platform, and the error says by how much", "[system]") {
+    platform_config config;
+    config.load_file("platforms/iot.yaml");
+    const workload w = workload::load("workloads/ds2_birnn.yaml");
+    masr_system system("masr", config);
+    try {
+        system.ctrl.set_workload(w, 1);
+        FAIL("expected an input_error");
+    } catch (const input_error& e) {
+        const std::string message = e.what();
+        INFO(message);
+        CHECK(message.find("does not fit") != std::string::npos);
+        CHECK(message.find("weight SRAM") != std::string::npos);
+        CHECK(message.find("--tiles") != std::string::npos);
+    }
+}
+
+TEST_CASE("the same inputs give the same cycles every run", "[system]") {
+    // Two separate processes: nothing may depend on addresses, hashing or time.
+    nlohmann::json first, second;
+    for (auto* result : {&first, &second}) {
+        const std::string dir = result == &first ? "build/tb_system_det_a" : "build/tb_system_det_b";
+        const std::string command = std::string(MASR_SIM_BINARY) +
+                                    " --platform platforms/edge.yaml --workload workloads/rnnoise.yaml"
+                                    " --steps 50 --quiet --out " + dir + " > /dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+        std::ifstream in(dir + "/stats.json");
+        REQUIRE(in);
+        in >> *result;
+    }
+    CHECK(first["summary"]["cycles"] == second["summary"]["cycles"]);
+    CHECK(first["summary"]["effectual_macs"] == second["summary"]["effectual_macs"]);
+    CHECK(first["summary"]["cycles"].get<u64>() > 0);
+}
