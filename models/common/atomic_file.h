@@ -10,7 +10,8 @@ namespace masr {
 
 // Calls write(stream) and publishes the file atomically. Throws input_error
 // naming the path when the directory is not writable or the write fails.
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write);
 
 // Creates a directory (and parents); throws input_error naming it on failure.
 void make_directories(const std::string& path);

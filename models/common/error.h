@@ -2,10 +2,10 @@
 // Errors that reach a user. Every message names where the problem is (file and
 // line, field, register or socket) and what was expected, so that it can be
 // fixed without reading the source.
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace YAML {
 class Node;

@@ -30,23 +30,29 @@ log_level parse_log_level(const std::string& text) {
 
 const char* to_string(log_level level) {
     switch (level) {
-        case log_level::error: return "error";
-        case log_level::warning: return "warning";
-        case log_level::info: return "info";
-        case log_level::debug: return "debug";
+        case log_level::error:
+            return "error";
+        case log_level::warning:
+            return "warning";
+        case log_level::info:
+            return "info";
+        case log_level::debug:
+            return "debug";
     }
     return "?";
 }
 
-void set_log_level(const std::string& prefix, log_level level) { level_table()[prefix] = level; }
+void set_log_level(const std::string& prefix, log_level level) {
+    level_table()[prefix] = level;
+}
 
 log_level configured_log_level(const std::string& name) {
     log_level level = log_level::warning;
     std::size_t best = 0;
     for (const auto& [prefix, value] : level_table()) {
-        const bool matches = name.compare(0, prefix.size(), prefix) == 0 &&
-                             (name.size() == prefix.size() || prefix.empty() ||
-                              name[prefix.size()] == '.');
+        const bool matches =
+            name.compare(0, prefix.size(), prefix) == 0 &&
+            (name.size() == prefix.size() || prefix.empty() || name[prefix.size()] == '.');
         if (matches && prefix.size() >= best) {
             best = prefix.size();
             level = value;
@@ -55,7 +61,9 @@ log_level configured_log_level(const std::string& name) {
     return level;
 }
 
-void set_log_clock(log_clock clock) { clock_source() = clock; }
+void set_log_clock(log_clock clock) {
+    clock_source() = clock;
+}
 
 logger::logger(std::string name) : name_(std::move(name)), level_(configured_log_level(name_)) {}
 

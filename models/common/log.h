@@ -5,9 +5,9 @@
 // (set_log_level("masr.tile_3", log_level::debug)) before the model is built,
 // or on the logger itself. Disabled levels cost one comparison: the message
 // is not formatted.
-#include <string>
-
 #include <fmt/format.h>
+
+#include <string>
 
 namespace masr {
 

@@ -26,7 +26,8 @@ property_group::property_group(property_group* parent, std::string key, std::str
 void property_group::load(const YAML::Node& node, const std::string& file,
                           const std::string& path) {
     if (!node.IsMap())
-        fail_at(file, node, "{} must be a mapping of keys to values", path.empty() ? "the file" : path);
+        fail_at(file, node, "{} must be a mapping of keys to values",
+                path.empty() ? "the file" : path);
     for (const auto& entry : node) {
         const std::string key = entry.first.as<std::string>();
         const std::string full = path.empty() ? key : path + "." + key;

@@ -10,14 +10,14 @@
 //       using property_group::property_group;
 //       property<u64> size{this, "size", 65536, "capacity in bytes", 1};
 //   };
+#include <yaml-cpp/yaml.h>
+
 #include <limits>
 #include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "models/common/error.h"
 #include "models/common/types.h"

@@ -9,9 +9,13 @@ stats_registry& stats_registry::instance() {
     return registry;
 }
 
-void stats_registry::add(const std::string& scope, entry e) { scopes_[scope].push_back(std::move(e)); }
+void stats_registry::add(const std::string& scope, entry e) {
+    scopes_[scope].push_back(std::move(e));
+}
 
-void stats_registry::remove_scope(const std::string& scope) { scopes_.erase(scope); }
+void stats_registry::remove_scope(const std::string& scope) {
+    scopes_.erase(scope);
+}
 
 double stats_registry::read(const std::string& scope, const std::string& name) const {
     auto s = scopes_.find(scope);
@@ -28,7 +32,8 @@ nlohmann::json stats_registry::to_json() const {
         std::size_t start = 0;
         while (start <= scope.size() && !scope.empty()) {
             const std::size_t dot = scope.find('.', start);
-            const std::string part = scope.substr(start, dot == std::string::npos ? dot : dot - start);
+            const std::string part =
+                scope.substr(start, dot == std::string::npos ? dot : dot - start);
             node = &(*node)[part];
             if (dot == std::string::npos) break;
             start = dot + 1;

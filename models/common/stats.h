@@ -5,10 +5,9 @@
 // hierarchical name; stats.json nests them by that hierarchy.
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/common/types.h"
 
@@ -19,8 +18,8 @@ public:
     struct entry {
         std::string name;
         std::string description;
-        const u64* counter = nullptr;            // either a counter ...
-        std::function<double()> value;           // ... or a derived value
+        const u64* counter = nullptr;   // either a counter ...
+        std::function<double()> value;  // ... or a derived value
     };
 
     static stats_registry& instance();
@@ -50,7 +49,8 @@ public:
     void counter(const std::string& name, const u64& value, const std::string& description) {
         stats_registry::instance().add(scope_, {name, description, &value, {}});
     }
-    void value(const std::string& name, std::function<double()> fn, const std::string& description) {
+    void value(const std::string& name, std::function<double()> fn,
+               const std::string& description) {
         stats_registry::instance().add(scope_, {name, description, nullptr, std::move(fn)});
     }
     const std::string& scope() const { return scope_; }

@@ -17,9 +17,13 @@ namespace {
 
 constexpr u64 region_align = 64;
 
-u64 align_up(u64 value, u64 alignment) { return (value + alignment - 1) / alignment * alignment; }
+u64 align_up(u64 value, u64 alignment) {
+    return (value + alignment - 1) / alignment * alignment;
+}
 
-u64 tile_address(u32 tile, u64 local) { return (u64{tile} << 32) | local; }
+u64 tile_address(u32 tile, u64 local) {
+    return (u64{tile} << 32) | local;
+}
 
 std::string bytes_text(u64 bytes) {
     if (bytes >= (u64{1} << 20)) return fmt::format("{:.2f} MiB", bytes / 1048576.0);
@@ -45,7 +49,8 @@ controller::controller(sc_core::sc_module_name name, const ctrl_params& params, 
     stats_.counter("multicasts", multicasts, "multicast transfers of x_t, h_t-1 or r*h");
     stats_.counter("gathers", gathers, "output slices gathered from tiles");
     stats_.counter("commands", commands, "PE commands sent");
-    stats_.counter("bytes_multicast", bytes_multicast, "encoded bytes multicast (once per transfer)");
+    stats_.counter("bytes_multicast", bytes_multicast,
+                   "encoded bytes multicast (once per transfer)");
     stats_.counter("bytes_gathered", bytes_gathered, "encoded bytes gathered");
     SC_THREAD(run);
 }
@@ -62,6 +67,7 @@ void controller::map_and_check() {
     const bool separate = params_.directions == direction_placement::separate ||
                           (params_.directions == direction_placement::automatic && tiles_ % 2 == 0);
     placements_.assign(w.layers.size(), {});
+    images_.clear();
     group_tiles_.assign(w.layers.size() * 2, {});
     slots_per_tile_.assign(tiles_, 0);
     std::vector<u64> weight_bytes(tiles_, 0);
@@ -84,17 +90,20 @@ void controller::map_and_check() {
             for (u32 i = 0; i < count; ++i) {
                 const u32 tile = first + i;
                 const u32 units = layer.units / count + (i < layer.units % count ? 1 : 0);
-                const weight_image image =
-                    pack_weight_image(layer, w.weights[l].directions[d], next_unit, units, w.format);
+                weight_image image = pack_weight_image(layer, w.weights[l].directions[d], next_unit,
+                                                       units, w.format);
                 placement p{tile, slots_per_tile_[tile]++, next_unit, units, weight_bytes[tile]};
-                weight_bytes[tile] = align_up(weight_bytes[tile] + image.bytes.size(), region_align);
+                weight_bytes[tile] =
+                    align_up(weight_bytes[tile] + image.bytes.size(), region_align);
+                images_.push_back(std::move(image.bytes));
                 placements_[l][d].push_back(p);
                 group.push_back(tile);
                 next_unit += units;
                 max_out = std::max(max_out, encoded_bytes(units, units, value_bytes_));
             }
             max_x = std::max(max_x, encoded_bytes(layer.inputs, layer.inputs, value_bytes_));
-            if (layer.recurrent()) max_h = std::max(max_h, encoded_bytes(layer.units, layer.units, value_bytes_));
+            if (layer.recurrent())
+                max_h = std::max(max_h, encoded_bytes(layer.units, layer.units, value_bytes_));
         }
     }
 
@@ -102,22 +111,27 @@ void controller::map_and_check() {
     if (*worst > weight_sram_bytes_) {
         u64 total = 0;
         for (u64 b : weight_bytes) total += b;
-        fail("workload '{}' does not fit: tile {} needs {} of weight SRAM but has {} ({} in all over {} "
-             "tiles); use more tiles (--tiles N) or a larger tile.weight_sram.size",
-             w.name, worst - weight_bytes.begin(), bytes_text(*worst), bytes_text(weight_sram_bytes_),
-             bytes_text(total), tiles_);
+        fail(
+            "workload '{}' does not fit: tile {} needs {} of weight SRAM but has {} ({} in all "
+            "over {} "
+            "tiles); use more tiles (--tiles N) or a larger tile.weight_sram.size",
+            w.name, worst - weight_bytes.begin(), bytes_text(*worst),
+            bytes_text(weight_sram_bytes_), bytes_text(total), tiles_);
     }
     x_region_ = 0;
     h_region_ = align_up(max_x, region_align);
     out_region_ = h_region_ + align_up(max_h, region_align);
     const u64 needed = out_region_ + align_up(max_out, region_align);
     if (needed > act_buffer_bytes_)
-        fail("workload '{}' does not fit: the activation buffer needs {} (x_t {} + h_t-1 {} + output slice {}) "
-             "but has {}; use a larger tile.act_buffer.size",
-             w.name, bytes_text(needed), bytes_text(max_x), bytes_text(max_h), bytes_text(max_out),
-             bytes_text(act_buffer_bytes_));
-    log.info("mapped '{}' onto {} tiles: {} of weight SRAM on the fullest tile, {} of activation buffer",
-             w.name, tiles_, bytes_text(*worst), bytes_text(needed));
+        fail(
+            "workload '{}' does not fit: the activation buffer needs {} (x_t {} + h_t-1 {} + "
+            "output slice {}) "
+            "but has {}; use a larger tile.act_buffer.size",
+            w.name, bytes_text(needed), bytes_text(max_x), bytes_text(max_h), bytes_text(max_out),
+            bytes_text(act_buffer_bytes_));
+    log.info(
+        "mapped '{}' onto {} tiles: {} of weight SRAM on the fullest tile, {} of activation buffer",
+        w.name, tiles_, bytes_text(*worst), bytes_text(needed));
 }
 
 void controller::transport(tlm::tlm_command cmd, u64 address, u8* data, u64 length, sc_time& delay,
@@ -138,22 +152,23 @@ void controller::transport(tlm::tlm_command cmd, u64 address, u8* data, u64 leng
 
 void controller::load_tiles(sc_time& local) {
     const workload& w = *workload_;
+    auto image = images_.begin();  // packed by map_and_check, in placement order
     for (u32 l = 0; l < w.layers.size(); ++l) {
         const layer_desc& layer = w.layers[l];
         for (u32 d = 0; d < layer.directions(); ++d) {
             for (const placement& p : placements_[l][d]) {
-                weight_image image = pack_weight_image(layer, w.weights[l].directions[d], p.first_unit,
-                                                       p.units, w.format);
+                std::vector<u8>& bytes = *image++;
                 // Weights are preloaded (debug transport, no simulated time);
                 // loading by DMA is modelled with the firmware co-simulation.
                 payload_.set_command(tlm::TLM_WRITE_COMMAND);
                 payload_.set_address(tile_address(p.tile, tile_weight_sram_base + p.image_addr));
-                payload_.set_data_ptr(image.bytes.data());
-                payload_.set_data_length(static_cast<unsigned>(image.bytes.size()));
+                payload_.set_data_ptr(bytes.data());
+                payload_.set_data_length(static_cast<unsigned>(bytes.size()));
                 payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-                if (noc->transport_dbg(payload_) != image.bytes.size())
-                    fail("{}: loading {} bytes of weights into tile {} failed", name(), image.bytes.size(),
-                         p.tile);
+                if (noc->transport_dbg(payload_) != bytes.size())
+                    fail("{}: loading {} bytes of weights into tile {} failed", name(),
+                         bytes.size(), p.tile);
+                std::vector<u8>().swap(bytes);
 
                 pe_command command;
                 pe_layer_setup setup;
@@ -169,8 +184,8 @@ void controller::load_tiles(sc_time& local) {
                 command.body = setup;
                 payload_.set_extension(&command);
                 bytes_.assign(params_.command_bytes, 0);
-                transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base), bytes_.data(),
-                          bytes_.size(), local, "layer setup command");
+                transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base),
+                          bytes_.data(), bytes_.size(), local, "layer setup command");
                 payload_.clear_extension(&command);
                 ++commands;
             }
@@ -187,8 +202,9 @@ sc_time controller::multicast(const std::vector<u32>& tiles, u64 local_addr, con
     group.tiles = tiles;
     payload_.set_extension(&group);
     sc_time delay = start;
-    transport(tlm::TLM_WRITE_COMMAND, tile_address(tiles.front(), tile_act_buffer_base + local_addr),
-              bytes_.data(), length, delay, "multicast");
+    transport(tlm::TLM_WRITE_COMMAND,
+              tile_address(tiles.front(), tile_act_buffer_base + local_addr), bytes_.data(), length,
+              delay, "multicast");
     payload_.clear_extension(&group);
     ++multicasts;
     bytes_multicast += length;
@@ -224,7 +240,8 @@ void controller::run_step(std::vector<direction_task>& tasks, sc_time start) {
             case action::multicast_inputs: {
                 task.start = a.at;
                 sc_time arrived = multicast(group, x_region_, *task.x, a.at);
-                if (desc.recurrent()) arrived = std::max(arrived, multicast(group, h_region_, *task.state, a.at));
+                if (desc.recurrent())
+                    arrived = std::max(arrived, multicast(group, h_region_, *task.state, a.at));
                 queue.push({arrived, order++, a.task, action::commands, 0});
                 break;
             }
@@ -256,8 +273,8 @@ void controller::run_step(std::vector<direction_task>& tasks, sc_time start) {
                     payload_.set_extension(&command);
                     bytes_.assign(params_.command_bytes, 0);
                     sc_time finish = a.at;
-                    transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base), bytes_.data(),
-                              bytes_.size(), finish, "step command");
+                    transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base),
+                              bytes_.data(), bytes_.size(), finish, "step command");
                     payload_.clear_extension(&command);
                     ++commands;
                     task.out_bytes[i] = command.step().out_bytes;
@@ -284,8 +301,9 @@ void controller::run_step(std::vector<direction_task>& tasks, sc_time start) {
                 const u64 length = task.out_bytes[a.index];
                 bytes_.resize(length);
                 sc_time arrived = a.at;
-                transport(tlm::TLM_READ_COMMAND, tile_address(p.tile, tile_act_buffer_base + out_region_),
-                          bytes_.data(), length, arrived, "gather");
+                transport(tlm::TLM_READ_COMMAND,
+                          tile_address(p.tile, tile_act_buffer_base + out_region_), bytes_.data(),
+                          length, arrived, "gather");
                 ++gathers;
                 bytes_gathered += length;
                 deserialize(bytes_.data(), p.units, value_bytes_, task.slices[a.index]);
@@ -328,7 +346,8 @@ void controller::run() {
     std::vector<sparse_vector> input(steps_);
     std::vector<i16> dense(w.input_size);
     for (u32 t = 0; t < steps_; ++t) {
-        for (u32 i = 0; i < w.input_size; ++i) dense[i] = fixed::quantize_activation(w.input.at(t, i), w.format);
+        for (u32 i = 0; i < w.input_size; ++i)
+            dense[i] = fixed::quantize_activation(w.input.at(t, i), w.format);
         input[t] = sparse_vector::encode(dense);
     }
     std::vector<std::vector<sparse_vector>> layer_out(w.layers.size());
@@ -348,7 +367,8 @@ void controller::run() {
         }
         const u32 dirs = layer.directions();
         std::vector<std::vector<sparse_vector>> dir_out(dirs, std::vector<sparse_vector>(steps_));
-        std::vector<sparse_vector> state(dirs, sparse_vector::encode(std::vector<i16>(layer.units, 0)));
+        std::vector<sparse_vector> state(dirs,
+                                         sparse_vector::encode(std::vector<i16>(layer.units, 0)));
         const bool shared = dirs == 2 && group_tiles_[l * 2][0] == group_tiles_[l * 2 + 1][0];
         std::vector<direction_task> tasks(dirs);
         for (u32 t = 0; t < steps_; ++t) {
@@ -361,7 +381,8 @@ void controller::run() {
                 task.first_step = t == 0;
                 task.x = &x[task.t];
                 task.state = &state[d];
-                // Time-multiplexed directions share tiles: the backward step follows the forward one.
+                // Time-multiplexed directions share tiles: the backward step follows the forward
+                // one.
                 task.after = shared && d == 1 ? 0 : -1;
             }
             run_step(tasks, local);
@@ -399,8 +420,9 @@ void controller::run() {
             layer_out[l][t] = sparse_vector::encode(row, layer.output_width());
         }
         if (dirs == 2) {
-            const u64 cycles = u64{steps_} * ((layer.output_width() + params_.merge_elements_per_cycle - 1) /
-                                              params_.merge_elements_per_cycle);
+            const u64 cycles =
+                u64{steps_} * ((layer.output_width() + params_.merge_elements_per_cycle - 1) /
+                               params_.merge_elements_per_cycle);
             const sc_time merge_time = clock_ * static_cast<double>(cycles);
             summary_.merge_seconds += merge_time.to_seconds();
             wait(merge_time);

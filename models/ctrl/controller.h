@@ -10,13 +10,13 @@
 // bidirectional layer needs the whole sequence before its successor can start.
 //
 // It is the only model that waits: once per time step, at the barrier.
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <functional>
 #include <string>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "models/common/log.h"
 #include "models/common/property.h"
@@ -42,11 +42,13 @@ struct ctrl_params : property_group {
         "bidirectional layers: separate tile groups, shared (time-multiplexed) tiles, or auto "
         "(separate when the tile count is even)"};
     property<u32> merge_elements_per_cycle{
-        this, "merge_elements_per_cycle", 16,
-        "direction-merge throughput (elements per cycle); 16 x 16-bit = one 256-bit word", 1, 4096};
-    property<u32> command_bytes{this, "command_bytes", 32,
-                                "size of a PE command on the NoC (bytes): slot, round, three addresses", 1,
-                                4096};
+        this, "merge_elements_per_cycle",
+        16,   "direction-merge throughput (elements per cycle); 16 x 16-bit = one 256-bit word",
+        1,    4096};
+    property<u32> command_bytes{
+        this, "command_bytes",
+        32,   "size of a PE command on the NoC (bytes): slot, round, three addresses",
+        1,    4096};
 };
 
 // One interval of tile activity, for traces.
@@ -62,14 +64,16 @@ struct tile_activity {
 
 struct ctrl_summary {
     u32 steps = 0;
-    double setup_seconds = 0;        // configuration commands before the first step
-    double run_seconds = 0;          // first step to the end of the last layer
-    double noc_seconds = 0;          // critical-path time in NoC transfers
-    double compute_seconds = 0;      // critical-path time in tiles
-    double merge_seconds = 0;        // direction merges
-    double imbalance_weighted = 0;   // sum over rounds of (max - mean) tile busy time
-    double busy_max_total = 0;       // sum over rounds of max tile busy time
-    double load_imbalance() const { return busy_max_total > 0 ? imbalance_weighted / busy_max_total : 0; }
+    double setup_seconds = 0;       // configuration commands before the first step
+    double run_seconds = 0;         // first step to the end of the last layer
+    double noc_seconds = 0;         // critical-path time in NoC transfers
+    double compute_seconds = 0;     // critical-path time in tiles
+    double merge_seconds = 0;       // direction merges
+    double imbalance_weighted = 0;  // sum over rounds of (max - mean) tile busy time
+    double busy_max_total = 0;      // sum over rounds of max tile busy time
+    double load_imbalance() const {
+        return busy_max_total > 0 ? imbalance_weighted / busy_max_total : 0;
+    }
 };
 
 class controller : public sc_core::sc_module {
@@ -116,21 +120,21 @@ private:
     struct direction_task {
         u32 layer = 0;
         u32 direction = 0;
-        u32 t = 0;                  // the time index it processes
-        bool first_step = false;    // start of its sequence: resets the tiles' state
+        u32 t = 0;                // the time index it processes
+        bool first_step = false;  // start of its sequence: resets the tiles' state
         const sparse_vector* x = nullptr;
         sparse_vector* state = nullptr;  // h_(t-1) in, h_t out
-        int after = -1;             // task that must finish first (shared tiles), or -1
-        u32 round = 0;              // GRU: 0 gates, 1 candidate
-        u32 pending = 0;            // gathers outstanding
-        sparse_vector reset_state;  // GRU: r*h
+        int after = -1;                  // task that must finish first (shared tiles), or -1
+        u32 round = 0;                   // GRU: 0 gates, 1 candidate
+        u32 pending = 0;                 // gathers outstanding
+        sparse_vector reset_state;       // GRU: r*h
         std::vector<sparse_vector> slices;
         std::vector<u64> out_bytes;
         sc_core::sc_time start, round_start, round_end, end, compute;
     };
     void run_step(std::vector<direction_task>& tasks, sc_core::sc_time start);
-    sc_core::sc_time multicast(const std::vector<u32>& tiles, u64 local_addr, const sparse_vector& v,
-                               sc_core::sc_time start);
+    sc_core::sc_time multicast(const std::vector<u32>& tiles, u64 local_addr,
+                               const sparse_vector& v, sc_core::sc_time start);
 
     void transport(tlm::tlm_command cmd, u64 address, u8* data, u64 length, sc_core::sc_time& delay,
                    const char* what);
@@ -146,8 +150,9 @@ private:
     bool finished_ = false;
 
     std::vector<std::vector<std::vector<placement>>> placements_;  // [layer][direction]
-    std::vector<std::vector<u32>> group_tiles_;                     // [layer*2 + direction]
+    std::vector<std::vector<u32>> group_tiles_;                    // [layer*2 + direction]
     std::vector<u32> slots_per_tile_;
+    std::vector<std::vector<u8>> images_;  // packed weight images awaiting load, in placement order
     u64 x_region_ = 0, h_region_ = 0, out_region_ = 0;  // activation-buffer addresses
     u32 value_bytes_ = 2;
 

@@ -1,5 +1,6 @@
 #include "models/encoding/sparse_vector.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -7,15 +8,27 @@ namespace masr {
 
 sparse_vector sparse_vector::encode(const i16* dense, u32 length) {
     sparse_vector v;
+    encode_into(dense, length, v);
+    return v;
+}
+
+void sparse_vector::encode_into(const i16* dense, u32 length, sparse_vector& v) {
     v.length = length;
     v.mask.assign(mask_words(length), 0);
-    for (u32 i = 0; i < length; ++i) {
-        if (dense[i] != 0) {
-            v.mask[i / mask_word_bits] |= u64{1} << (i % mask_word_bits);
-            v.values.push_back(dense[i]);
-        }
+    v.values.clear();
+    for (u32 k = 0; k < v.mask.size(); ++k) {
+        const u32 end = std::min(length, (k + 1) * mask_word_bits);
+        u64 m = 0;
+        for (u32 i = k * mask_word_bits; i < end; ++i)
+            m |= u64{dense[i] != 0} << (i % mask_word_bits);
+        v.mask[k] = m;
     }
-    return v;
+    u32 nnz = 0;
+    for (u64 m : v.mask) nnz += static_cast<u32>(__builtin_popcountll(m));
+    v.values.resize(nnz);
+    u32 next = 0;
+    for (u32 i = 0; i < length; ++i)
+        if (dense[i] != 0) v.values[next++] = dense[i];
 }
 
 void sparse_vector::decode(i16* dense) const {
@@ -52,7 +65,8 @@ void append(sparse_vector& dst, const sparse_vector& src) {
     u32 word = dst.length / mask_word_bits;
     for (u64 m : src.mask) {
         dst.mask[word] |= m << shift;
-        if (shift != 0 && word + 1 < dst.mask.size()) dst.mask[word + 1] |= m >> (mask_word_bits - shift);
+        if (shift != 0 && word + 1 < dst.mask.size())
+            dst.mask[word + 1] |= m >> (mask_word_bits - shift);
         ++word;
     }
     dst.length = new_length;

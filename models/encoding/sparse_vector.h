@@ -31,6 +31,8 @@ struct sparse_vector {
     std::vector<i16> values;
 
     static sparse_vector encode(const i16* dense, u32 length);
+    // Re-encodes into v, reusing its storage (no allocation once it has grown).
+    static void encode_into(const i16* dense, u32 length, sparse_vector& v);
     static sparse_vector encode(const std::vector<i16>& dense) {
         return encode(dense.data(), static_cast<u32>(dense.size()));
     }

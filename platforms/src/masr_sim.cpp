@@ -1,11 +1,10 @@
 // masr-sim: elaborates a MASR platform, runs a workload on it and reports
 // cycles, latency, real-time factor, utilization and every counter.
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-
-#include <boost/program_options.hpp>
 #include <systemc>
 
 #include "models/common/atomic_file.h"
@@ -36,7 +35,9 @@ Examples:
 
 Options)";
 
-double simulated_seconds() { return sc_core::sc_time_stamp().to_seconds(); }
+double simulated_seconds() {
+    return sc_core::sc_time_stamp().to_seconds();
+}
 
 struct progress_printer {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -48,7 +49,8 @@ struct progress_printer {
     void operator()(u32 layer, u32 step, u32 steps) {
         const auto now = std::chrono::steady_clock::now();
         const double elapsed = std::chrono::duration<double>(now - start).count();
-        if (!enabled || elapsed < 2.0 || std::chrono::duration<double>(now - last).count() < 1.0) return;
+        if (!enabled || elapsed < 2.0 || std::chrono::duration<double>(now - last).count() < 1.0)
+            return;
         last = now;
         printed = true;
         std::cerr << fmt::format("\rmasr-sim: layer {}/{} '{}', step {}/{}, {:.1f} s", layer + 1,
@@ -66,32 +68,36 @@ int run(int argc, char** argv) {
     u32 tiles = 0, steps = 0;
     std::vector<std::string> log_levels;
     po::options_description options(usage);
-    options.add_options()
-        ("help,h", "print this help")
-        ("platform,p", po::value(&platform_path)->value_name("P.yaml"), "platform file (platforms/*.yaml)")
-        ("workload,w", po::value(&workload_path)->value_name("W.yaml"), "workload file (workloads/*.yaml)")
-        ("tiles", po::value(&tiles)->value_name("N"),
-         "override the platform's tile count (the NoC size is re-derived unless it still fits)")
-        ("input", po::value(&input_path)->value_name("X.npy"),
-         "replace the workload's input sequence: float32 (T, input_size)")
-        ("steps", po::value(&steps)->value_name("N"), "run only the first N time steps")
-        ("balance", po::value(&balance)->value_name("static|dynamic"),
-         "override the PE work assignment: static (as the platform's static mode, contiguous by default) "
-         "or dynamic (idle PEs take work at run time)")
-        ("out", po::value(&out_dir)->value_name("DIR"),
-         "write DIR/stats.json (every counter, summary, check) and DIR/summary.csv; traces go here too")
-        ("dump", po::value(&dump_dir)->value_name("DIR"),
-         "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, (T, units))")
-        ("check", "also run the golden reference and compare every layer bit for bit; exit 1 on a mismatch")
-        ("trace", po::value(&trace_kind)->value_name("vcd|perfetto"),
-         "write tile activity as trace.vcd or trace.json (open in ui.perfetto.dev) into --out (or .)")
-        ("seed", po::value<u64>()->value_name("S"), "override the seeds of generated weights and inputs")
-        ("dump-config", po::value(&config_out)->value_name("FILE"),
-         "write the platform configuration actually used, with every default, as commented YAML")
-        ("log", po::value(&log_levels)->value_name("[NAME=]LEVEL")->composing(),
-         "log level (error, warning, info, debug) for all models or for a hierarchy prefix, e.g. "
-         "--log masr.tile_0=debug; repeatable")
-        ("quiet,q", "no progress line");
+    options.add_options()("help,h", "print this help")(
+        "platform,p", po::value(&platform_path)->value_name("P.yaml"),
+        "platform file (platforms/*.yaml)")("workload,w",
+                                            po::value(&workload_path)->value_name("W.yaml"),
+                                            "workload file (workloads/*.yaml)")(
+        "tiles", po::value(&tiles)->value_name("N"),
+        "override the platform's tile count (the NoC size is re-derived unless it still fits)")(
+        "input", po::value(&input_path)->value_name("X.npy"),
+        "replace the workload's input sequence: float32 (T, input_size)")(
+        "steps", po::value(&steps)->value_name("N"), "run only the first N time steps")(
+        "balance", po::value(&balance)->value_name("static|dynamic"),
+        "override the PE work assignment: static (as the platform's static mode, contiguous by "
+        "default) "
+        "or dynamic (idle PEs take work at run time)")(
+        "out", po::value(&out_dir)->value_name("DIR"),
+        "write DIR/stats.json (every counter, summary, check) and DIR/summary.csv; traces go here "
+        "too")("dump", po::value(&dump_dir)->value_name("DIR"),
+               "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, (T, "
+               "units))")(
+        "check",
+        "also run the golden reference and compare every layer bit for bit; exit 1 on a mismatch")(
+        "trace", po::value(&trace_kind)->value_name("vcd|perfetto"),
+        "write tile activity as trace.vcd or trace.json (open in ui.perfetto.dev) into --out (or "
+        ".)")("seed", po::value<u64>()->value_name("S"),
+              "override the seeds of generated weights and inputs")(
+        "dump-config", po::value(&config_out)->value_name("FILE"),
+        "write the platform configuration actually used, with every default, as commented YAML")(
+        "log", po::value(&log_levels)->value_name("[NAME=]LEVEL")->composing(),
+        "log level (error, warning, info, debug) for all models or for a hierarchy prefix, e.g. "
+        "--log masr.tile_0=debug; repeatable")("quiet,q", "no progress line");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, options), vm);
@@ -169,8 +175,9 @@ int run(int argc, char** argv) {
     if (vm.count("check")) {
         const golden_result golden = run_fixed(w, steps);
         check = compare_with_golden(w, golden, system.ctrl.outputs());
-        std::cout << (check.bit_exact ? "check             bit-exact with the golden reference\n"
-                                      : "check             MISMATCH: " + check.first_mismatch + "\n");
+        std::cout << (check.bit_exact
+                          ? "check             bit-exact with the golden reference\n"
+                          : "check             MISMATCH: " + check.first_mismatch + "\n");
     }
     if (!out_dir.empty()) write_run_outputs(out_dir, summary, vm.count("check") ? &check : nullptr);
     if (!dump_dir.empty()) dump_layer_outputs(dump_dir, w, system.ctrl.outputs());

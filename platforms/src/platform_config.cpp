@@ -17,13 +17,14 @@ void platform_config::load_file(const std::string& path) {
     }
     load(root, path);
     const std::filesystem::path tech = technology.get();
-    technology_path = tech.is_absolute() ? tech.string()
-                                         : (std::filesystem::path(path).parent_path() / tech).string();
+    technology_path = tech.is_absolute()
+                          ? tech.string()
+                          : (std::filesystem::path(path).parent_path() / tech).string();
     try {
         const YAML::Node t = YAML::LoadFile(technology_path);
         if (!t.IsMap() || !t["name"])
-            fail("{}: technology file '{}' must be a mapping with at least a 'name'", technology.where(),
-                 technology_path);
+            fail("{}: technology file '{}' must be a mapping with at least a 'name'",
+                 technology.where(), technology_path);
     } catch (const YAML::BadFile&) {
         fail("{}: technology file '{}' not found (paths are relative to the platform file)",
              technology.where(), technology_path);

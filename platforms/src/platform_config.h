@@ -17,8 +17,9 @@ struct platform_config : property_group {
     platform_config() : property_group(nullptr, "", "") {}
 
     property<std::string> name{this, "name", "custom", "platform name, for reports"};
-    property<double> clock_hz{this, "clock_hz", 800e6,
-                              "clock of tiles, NoC and controller (Hz); EIE ran at 800 MHz", 1e3, 1e11};
+    property<double> clock_hz{this,  "clock_hz",
+                              800e6, "clock of tiles, NoC and controller (Hz); EIE ran at 800 MHz",
+                              1e3,   1e11};
     property<u32> tiles{this, "tiles", 1, "number of tiles", 1, 4096};
     property<std::string> technology{this, "technology", "technology/cmos45.yaml",
                                      "technology file for the energy and area model, relative to "

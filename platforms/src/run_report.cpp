@@ -35,7 +35,8 @@ std::string run_summary::csv() const {
     std::string header, values;
     for (const auto& [key, value] : j.items()) {
         header += (header.empty() ? "" : ",") + key;
-        values += (values.empty() ? "" : ",") + (value.is_string() ? value.get<std::string>() : value.dump());
+        values += (values.empty() ? "" : ",") +
+                  (value.is_string() ? value.get<std::string>() : value.dump());
     }
     return header + "\n" + values + "\n";
 }
@@ -52,8 +53,9 @@ void run_summary::print(std::ostream& out) const {
         "load imbalance    {:.1f} %\n"
         "NoC share         {:.1f} %\n"
         "host time         {:.2f} s ({:.1f} M effectual MACs per host second)\n",
-        platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, seconds, real_time_factor,
-        effectual_macs, dense_macs, dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, 100 * mac_utilization,
+        platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, seconds,
+        real_time_factor, effectual_macs, dense_macs,
+        dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, 100 * mac_utilization,
         100 * load_imbalance, 100 * noc_share, host_seconds, macs_per_host_second / 1e6);
 }
 
@@ -94,23 +96,26 @@ check_result compare_with_golden(const workload& w, const golden_result& golden,
         const matrix<i16>& got = outputs[l];
         if (got.rows != expected.rows || got.cols != expected.cols) {
             r.bit_exact = false;
-            r.first_mismatch = fmt::format("layer '{}': model output is {}x{}, reference {}x{}", w.layers[l].name,
-                                           got.rows, got.cols, expected.rows, expected.cols);
+            r.first_mismatch =
+                fmt::format("layer '{}': model output is {}x{}, reference {}x{}", w.layers[l].name,
+                            got.rows, got.cols, expected.rows, expected.cols);
             return r;
         }
         for (u32 t = 0; t < got.rows; ++t)
             for (u32 u = 0; u < got.cols; ++u)
                 if (got.at(t, u) != expected.at(t, u)) {
                     r.bit_exact = false;
-                    r.first_mismatch = fmt::format("layer '{}' step {} unit {}: model {}, reference {}",
-                                                   w.layers[l].name, t, u, got.at(t, u), expected.at(t, u));
+                    r.first_mismatch =
+                        fmt::format("layer '{}' step {} unit {}: model {}, reference {}",
+                                    w.layers[l].name, t, u, got.at(t, u), expected.at(t, u));
                     return r;
                 }
     }
     return r;
 }
 
-void write_run_outputs(const std::string& dir, const run_summary& summary, const check_result* check) {
+void write_run_outputs(const std::string& dir, const run_summary& summary,
+                       const check_result* check) {
     make_directories(dir);
     nlohmann::json stats = stats_registry::instance().to_json();
     stats["summary"] = summary.to_json();
@@ -118,16 +123,19 @@ void write_run_outputs(const std::string& dir, const run_summary& summary, const
         stats["check"] = {{"bit_exact", check->bit_exact}};
         if (!check->bit_exact) stats["check"]["first_mismatch"] = check->first_mismatch;
     }
-    write_file_atomically(dir + "/stats.json", [&](std::ostream& out) { out << stats.dump(2) << "\n"; });
+    write_file_atomically(dir + "/stats.json",
+                          [&](std::ostream& out) { out << stats.dump(2) << "\n"; });
     write_file_atomically(dir + "/summary.csv", [&](std::ostream& out) { out << summary.csv(); });
 }
 
-void dump_layer_outputs(const std::string& dir, const workload& w, const std::vector<matrix<i16>>& outputs) {
+void dump_layer_outputs(const std::string& dir, const workload& w,
+                        const std::vector<matrix<i16>>& outputs) {
     make_directories(dir);
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         matrix<float> real(outputs[l].rows, outputs[l].cols);
         for (std::size_t i = 0; i < real.data.size(); ++i)
-            real.data[i] = static_cast<float>(fixed::dequantize_activation(outputs[l].data[i], w.format));
+            real.data[i] =
+                static_cast<float>(fixed::dequantize_activation(outputs[l].data[i], w.format));
         write_npy(dir + "/" + w.layers[l].name + ".npy", real);
     }
 }
@@ -136,18 +144,22 @@ void write_perfetto_trace(const std::string& path, const masr_system& system) {
     // Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing.
     nlohmann::json events = nlohmann::json::array();
     for (u32 t = 0; t < system.tiles.size(); ++t)
-        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", t},
+        events.push_back({{"name", "thread_name"},
+                          {"ph", "M"},
+                          {"pid", 1},
+                          {"tid", t},
                           {"args", {{"name", system.tiles[t].name()}}}});
     const auto& layers = system.ctrl.activity();
     for (const tile_activity& a : layers) {
-        events.push_back({{"name", fmt::format("L{} {} r{}", a.layer, a.direction ? "bwd" : "fwd", a.round)},
-                          {"cat", "tile"},
-                          {"ph", "X"},
-                          {"pid", 1},
-                          {"tid", a.tile},
-                          {"ts", a.start_s * 1e6},
-                          {"dur", (a.end_s - a.start_s) * 1e6},
-                          {"args", {{"layer", a.layer}, {"direction", a.direction}, {"step", a.step}}}});
+        events.push_back(
+            {{"name", fmt::format("L{} {} r{}", a.layer, a.direction ? "bwd" : "fwd", a.round)},
+             {"cat", "tile"},
+             {"ph", "X"},
+             {"pid", 1},
+             {"tid", a.tile},
+             {"ts", a.start_s * 1e6},
+             {"dur", (a.end_s - a.start_s) * 1e6},
+             {"args", {{"layer", a.layer}, {"direction", a.direction}, {"step", a.step}}}});
     }
     nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
     write_file_atomically(path, [&](std::ostream& out) { out << trace.dump() << "\n"; });
@@ -183,7 +195,8 @@ void write_vcd_trace(const std::string& path, const masr_system& system) {
                 if (level == 0) busy[tile]--;
             for (const auto& [tile, level] : list)
                 if (level == 1) busy[tile]++;
-            for (const auto& [tile, level] : list) out << (busy[tile] > 0 ? "1" : "0") << id(tile) << "\n";
+            for (const auto& [tile, level] : list)
+                out << (busy[tile] > 0 ? "1" : "0") << id(tile) << "\n";
         }
     });
 }

@@ -1,10 +1,9 @@
 #pragma once
 // What a masr-sim run reports: the summary, stats.json / summary.csv, the
 // bit-exact check against the golden reference and activity traces.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "platforms/src/masr_system.h"
 #include "workloads/golden/golden_reference.h"
@@ -23,9 +22,9 @@ struct run_summary {
     double real_time_factor = 0;  // audio seconds per accelerator second
     u64 effectual_macs = 0;
     u64 dense_macs = 0;
-    double mac_utilization = 0;   // effectual MACs / (MAC lanes x cycles)
-    double load_imbalance = 0;    // mean (max - mean) / max tile busy time per round
-    double noc_share = 0;         // share of critical-path time in NoC transfers
+    double mac_utilization = 0;  // effectual MACs / (MAC lanes x cycles)
+    double load_imbalance = 0;   // mean (max - mean) / max tile busy time per round
+    double noc_share = 0;        // share of critical-path time in NoC transfers
     double host_seconds = 0;
     double macs_per_host_second = 0;
 
@@ -45,10 +44,12 @@ check_result compare_with_golden(const workload& w, const golden_result& golden,
 
 // DIR/stats.json (every counter by hierarchy + summary [+ check]) and
 // DIR/summary.csv, each written atomically.
-void write_run_outputs(const std::string& dir, const run_summary& summary, const check_result* check);
+void write_run_outputs(const std::string& dir, const run_summary& summary,
+                       const check_result* check);
 
 // Layer outputs as DIR/<layer>.npy, float32 dequantized (T, width).
-void dump_layer_outputs(const std::string& dir, const workload& w, const std::vector<matrix<i16>>& outputs);
+void dump_layer_outputs(const std::string& dir, const workload& w,
+                        const std::vector<matrix<i16>>& outputs);
 
 // Tile activity: Chrome/Perfetto JSON trace events or a VCD of tile busy flags.
 void write_perfetto_trace(const std::string& path, const masr_system& system);

@@ -2,8 +2,11 @@
 // rnnoise and ds2_birnn (few steps) bit-exact with the golden reference, odd
 // tile counts, capacity errors, and run-to-run determinism of the cycles.
 // One elaboration per test case (each case runs in its own process).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -22,8 +25,9 @@ struct outcome {
     u64 golden_effectual_macs = 0;
 };
 
-outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles, u32 steps) {
-    static platform_config config;  // outlives the system (modules keep references)
+outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles,
+                     u32 steps) {
+    platform_config config;  // declared before the system, which keeps references to it
     config.load_file("platforms/" + platform + ".yaml");
     if (tiles) {
         config.tiles = tiles;
@@ -32,10 +36,8 @@ outcome run_platform(const std::string& platform, const std::string& workload_fi
             config.noc.rows = 0;
         }
     }
-    static workload w;
-    w = workload::load("workloads/" + workload_file + ".yaml");
-    static std::unique_ptr<masr_system> system;
-    system = std::make_unique<masr_system>("masr", config);
+    const workload w = workload::load("workloads/" + workload_file + ".yaml");
+    auto system = std::make_unique<masr_system>("masr", config);
     system->ctrl.set_workload(w, steps);
     sc_core::sc_start();
     REQUIRE(system->ctrl.finished());
@@ -50,7 +52,8 @@ outcome run_platform(const std::string& platform, const std::string& workload_fi
     return o;
 }
 
-void require_bit_exact(const std::string& platform, const std::string& workload_file, u32 tiles, u32 steps) {
+void require_bit_exact(const std::string& platform, const std::string& workload_file, u32 tiles,
+                       u32 steps) {
     const outcome o = run_platform(platform, workload_file, tiles, steps);
     INFO(o.check.first_mismatch);
     CHECK(o.check.bit_exact);
@@ -61,24 +64,56 @@ void require_bit_exact(const std::string& platform, const std::string& workload_
 
 }  // namespace
 
-TEST_CASE("iot runs tiny bit-exact", "[system]") { require_bit_exact("iot", "tiny", 0, 0); }
-TEST_CASE("mobile runs tiny bit-exact", "[system]") { require_bit_exact("mobile", "tiny", 0, 0); }
-TEST_CASE("edge runs tiny bit-exact", "[system]") { require_bit_exact("edge", "tiny", 0, 0); }
-TEST_CASE("datacenter runs tiny bit-exact", "[system]") { require_bit_exact("datacenter", "tiny", 0, 0); }
-TEST_CASE("3 tiles run tiny bit-exact", "[system]") { require_bit_exact("edge", "tiny", 3, 0); }
-TEST_CASE("48 tiles run tiny bit-exact", "[system]") { require_bit_exact("datacenter", "tiny", 48, 0); }
+TEST_CASE("iot runs tiny bit-exact", "[system]") {
+    require_bit_exact("iot", "tiny", 0, 0);
+}
+TEST_CASE("mobile runs tiny bit-exact", "[system]") {
+    require_bit_exact("mobile", "tiny", 0, 0);
+}
+TEST_CASE("edge runs tiny bit-exact", "[system]") {
+    require_bit_exact("edge", "tiny", 0, 0);
+}
+TEST_CASE("datacenter runs tiny bit-exact", "[system]") {
+    require_bit_exact("datacenter", "tiny", 0, 0);
+}
+TEST_CASE("3 tiles run tiny bit-exact", "[system]") {
+    require_bit_exact("edge", "tiny", 3, 0);
+}
+TEST_CASE("48 tiles run tiny bit-exact", "[system]") {
+    require_bit_exact("datacenter", "tiny", 48, 0);
+}
 
-TEST_CASE("iot runs rnnoise bit-exact", "[system]") { require_bit_exact("iot", "rnnoise", 0, 100); }
-TEST_CASE("mobile runs rnnoise bit-exact", "[system]") { require_bit_exact("mobile", "rnnoise", 0, 100); }
-TEST_CASE("edge runs rnnoise bit-exact", "[system]") { require_bit_exact("edge", "rnnoise", 0, 100); }
-TEST_CASE("datacenter runs rnnoise bit-exact", "[system]") { require_bit_exact("datacenter", "rnnoise", 0, 100); }
-TEST_CASE("3 tiles run rnnoise bit-exact", "[system]") { require_bit_exact("edge", "rnnoise", 3, 100); }
-TEST_CASE("48 tiles run rnnoise bit-exact", "[system]") { require_bit_exact("datacenter", "rnnoise", 48, 100); }
+TEST_CASE("iot runs rnnoise bit-exact", "[system]") {
+    require_bit_exact("iot", "rnnoise", 0, 100);
+}
+TEST_CASE("mobile runs rnnoise bit-exact", "[system]") {
+    require_bit_exact("mobile", "rnnoise", 0, 100);
+}
+TEST_CASE("edge runs rnnoise bit-exact", "[system]") {
+    require_bit_exact("edge", "rnnoise", 0, 100);
+}
+TEST_CASE("datacenter runs rnnoise bit-exact", "[system]") {
+    require_bit_exact("datacenter", "rnnoise", 0, 100);
+}
+TEST_CASE("3 tiles run rnnoise bit-exact", "[system]") {
+    require_bit_exact("edge", "rnnoise", 3, 100);
+}
+TEST_CASE("48 tiles run rnnoise bit-exact", "[system]") {
+    require_bit_exact("datacenter", "rnnoise", 48, 100);
+}
 
-TEST_CASE("mobile runs ds2_birnn bit-exact", "[system]") { require_bit_exact("mobile", "ds2_birnn", 0, 3); }
-TEST_CASE("edge runs ds2_birnn bit-exact", "[system]") { require_bit_exact("edge", "ds2_birnn", 0, 3); }
-TEST_CASE("datacenter runs ds2_birnn bit-exact", "[system]") { require_bit_exact("datacenter", "ds2_birnn", 0, 3); }
-TEST_CASE("48 tiles run ds2_birnn bit-exact", "[system]") { require_bit_exact("datacenter", "ds2_birnn", 48, 3); }
+TEST_CASE("mobile runs ds2_birnn bit-exact", "[system]") {
+    require_bit_exact("mobile", "ds2_birnn", 0, 3);
+}
+TEST_CASE("edge runs ds2_birnn bit-exact", "[system]") {
+    require_bit_exact("edge", "ds2_birnn", 0, 3);
+}
+TEST_CASE("datacenter runs ds2_birnn bit-exact", "[system]") {
+    require_bit_exact("datacenter", "ds2_birnn", 0, 3);
+}
+TEST_CASE("48 tiles run ds2_birnn bit-exact", "[system]") {
+    require_bit_exact("datacenter", "ds2_birnn", 48, 3);
+}
 
 TEST_CASE("ds2_birnn does not fit the iot platform, and the error says by how much", "[system]") {
     platform_config config;
@@ -101,10 +136,15 @@ TEST_CASE("the same inputs give the same cycles every run", "[system]") {
     // Two separate processes: nothing may depend on addresses, hashing or time.
     nlohmann::json first, second;
     for (auto* result : {&first, &second}) {
-        const std::string dir = result == &first ? "build/tb_system_det_a" : "build/tb_system_det_b";
-        const std::string command = std::string(MASR_SIM_BINARY) +
-                                    " --platform platforms/edge.yaml --workload workloads/rnnoise.yaml"
-                                    " --steps 50 --quiet --out " + dir + " > /dev/null";
+        const std::string dir = (std::filesystem::temp_directory_path() /
+                                 (std::string(result == &first ? "masr_det_a_" : "masr_det_b_") +
+                                  std::to_string(::getpid())))
+                                    .string();
+        const std::string command =
+            std::string(MASR_SIM_BINARY) +
+            " --platform platforms/edge.yaml --workload workloads/rnnoise.yaml"
+            " --steps 50 --quiet --out " +
+            dir + " > /dev/null";
         REQUIRE(std::system(command.c_str()) == 0);
         std::ifstream in(dir + "/stats.json");
         REQUIRE(in);

@@ -35,10 +35,16 @@ struct fixed_format {
 
 namespace fixed {
 
-inline i64 max_of(unsigned bits) { return (i64{1} << (bits - 1)) - 1; }
-inline i64 min_of(unsigned bits) { return -(i64{1} << (bits - 1)); }
+inline i64 max_of(unsigned bits) {
+    return (i64{1} << (bits - 1)) - 1;
+}
+inline i64 min_of(unsigned bits) {
+    return -(i64{1} << (bits - 1));
+}
 
-inline i64 saturate(i64 x, unsigned bits) { return std::clamp(x, min_of(bits), max_of(bits)); }
+inline i64 saturate(i64 x, unsigned bits) {
+    return std::clamp(x, min_of(bits), max_of(bits));
+}
 
 // x * 2^-shift rounded half up.
 inline i64 round_shift(i64 x, unsigned shift) {
@@ -48,7 +54,8 @@ inline i64 round_shift(i64 x, unsigned shift) {
 
 // Real value to activation format (network inputs).
 inline i16 quantize_activation(double x, const fixed_format& f) {
-    const double scaled = std::floor(x * std::ldexp(1.0, static_cast<int>(f.activation_frac_bits)) + 0.5);
+    const double scaled =
+        std::floor(x * std::ldexp(1.0, static_cast<int>(f.activation_frac_bits)) + 0.5);
     const double lo = static_cast<double>(min_of(f.activation_bits));
     const double hi = static_cast<double>(max_of(f.activation_bits));
     return static_cast<i16>(std::clamp(scaled, lo, hi));
@@ -75,7 +82,9 @@ inline i16 activate(activation_fn fn, i64 value, unsigned frac_bits, const fixed
     i64 q = 0;
     switch (fn) {
         case activation_fn::relu:
-            q = value > 0 ? (frac_bits >= a ? round_shift(value, frac_bits - a) : value << (a - frac_bits)) : 0;
+            q = value > 0 ? (frac_bits >= a ? round_shift(value, frac_bits - a)
+                                            : value << (a - frac_bits))
+                          : 0;
             break;
         case activation_fn::linear:
             q = frac_bits >= a ? round_shift(value, frac_bits - a) : value << (a - frac_bits);
@@ -83,7 +92,8 @@ inline i16 activate(activation_fn fn, i64 value, unsigned frac_bits, const fixed
         case activation_fn::sigmoid:
         case activation_fn::tanh: {
             const double x = std::ldexp(static_cast<double>(value), -static_cast<int>(frac_bits));
-            const double y = fn == activation_fn::sigmoid ? 1.0 / (1.0 + std::exp(-x)) : std::tanh(x);
+            const double y =
+                fn == activation_fn::sigmoid ? 1.0 / (1.0 + std::exp(-x)) : std::tanh(x);
             q = static_cast<i64>(std::floor(std::ldexp(y, static_cast<int>(a)) + 0.5));
             break;
         }
@@ -98,13 +108,15 @@ inline i16 activate_accumulator(activation_fn fn, i64 acc, const fixed_format& f
 
 // a * b for two activations, back in activation format.
 inline i16 multiply(i64 a, i64 b, const fixed_format& f) {
-    return static_cast<i16>(saturate(round_shift(a * b, f.activation_frac_bits), f.activation_bits));
+    return static_cast<i16>(
+        saturate(round_shift(a * b, f.activation_frac_bits), f.activation_bits));
 }
 
 // GRU state update h' = z*h + (1-z)*c, one rounding at the end.
 inline i16 gru_update(i64 z, i64 h, i64 c, const fixed_format& f) {
     const i64 one = i64{1} << f.activation_frac_bits;
-    return static_cast<i16>(saturate(round_shift(z * h + (one - z) * c, f.activation_frac_bits), f.activation_bits));
+    return static_cast<i16>(
+        saturate(round_shift(z * h + (one - z) * c, f.activation_frac_bits), f.activation_bits));
 }
 
 // LSTM cell c' = f*c + i*g, one rounding at the end.

@@ -1,0 +1,202 @@
+// Platform files: presets load, the dumped configuration is complete and
+// reloads to the same values, malformed files are rejected with file:line,
+// any tile count elaborates with hierarchical names, and masr-sim's own
+// command-line errors and outputs.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "platforms/src/masr_system.h"
+
+using namespace masr;
+
+namespace {
+
+std::filesystem::path scratch_dir() {
+    static const std::filesystem::path dir = [] {
+        auto d = std::filesystem::temp_directory_path() /
+                 ("masr_tb_platforms_" + std::to_string(::getpid()));
+        std::filesystem::create_directories(d);
+        return d;
+    }();
+    return dir;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+    const auto path = scratch_dir() / name;
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+std::string load_error(const std::string& path) {
+    platform_config config;
+    try {
+        config.load_file(path);
+    } catch (const input_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+int run_sim(const std::string& arguments, std::string* output = nullptr) {
+    const auto log = scratch_dir() / "sim.log";
+    const std::string command =
+        std::string(MASR_SIM_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    if (output) {
+        std::ifstream in(log);
+        std::stringstream text;
+        text << in.rdbuf();
+        *output = text.str();
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("every preset loads with its documented tile count and topology", "[unit][platforms]") {
+    const std::vector<std::tuple<std::string, u32, noc_topology>> presets = {
+        {"iot", 1, noc_topology::mesh},
+        {"mobile", 4, noc_topology::ring},
+        {"edge", 16, noc_topology::mesh},
+        {"datacenter", 64, noc_topology::mesh}};
+    for (const auto& [name, tiles, topology] : presets) {
+        platform_config config;
+        config.load_file("platforms/" + name + ".yaml");
+        CHECK(config.name.get() == name);
+        CHECK(config.tiles == tiles);
+        CHECK(config.noc.topology == topology);
+        CHECK(config.clock_period() == sc_core::sc_time(1.25, sc_core::SC_NS));
+    }
+}
+
+TEST_CASE("the dumped configuration reloads to the same values and lists every default",
+          "[unit][platforms]") {
+    platform_config original;
+    original.load_file("platforms/edge.yaml");
+    std::ostringstream dump;
+    original.dump(dump);
+    const std::string text = dump.str();
+    // Defaults the preset does not set are written out, marked as defaults.
+    CHECK(text.find("steal_cycles:") != std::string::npos);
+    CHECK(text.find("(default)") != std::string::npos);
+    CHECK(text.find("merge_elements_per_cycle:") != std::string::npos);
+    // The dump sits beside the platform file so that the technology path resolves.
+    const std::string path = "platforms/.tb_platforms_dump.yaml";
+    std::ofstream(path) << text;
+    platform_config reloaded;
+    reloaded.load_file(path);
+    std::remove(path.c_str());
+    std::ostringstream again;
+    reloaded.dump(again);
+    // Same values; only the "(default)" markers and the source line may differ.
+    auto strip = [](std::string s) {
+        std::string out;
+        std::istringstream in(s);
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("# Read from", 0) == 0) continue;
+            const auto mark = line.find(" (default)");
+            if (mark != std::string::npos) line.erase(mark, 10);
+            out += line + "\n";
+        }
+        return out;
+    };
+    CHECK(strip(text) == strip(again.str()));
+}
+
+TEST_CASE("malformed platform files name the file, line and what was expected",
+          "[unit][platforms]") {
+    const std::string tech = std::filesystem::absolute("platforms/technology/cmos45.yaml").string();
+    const std::string head = "name: bad\ntechnology: " + tech + "\n";
+    CHECK(
+        load_error(write_file("typo.yaml", head + "tile:\n  pe:\n    lanse: 4\n")) ==
+        (scratch_dir() / "typo.yaml").string() +
+            ":5: unknown key 'tile.pe.lanse' in tile.pe; expected one of: pes, lanes, fifo_depth, "
+            "frontend_pairs, fifo_latency, mac_latency, nlu_throughput, nlu_latency, balance, "
+            "steal_cycles, "
+            "max_slots");
+    CHECK(load_error(write_file("type.yaml", head + "tiles: four\n")) ==
+          (scratch_dir() / "type.yaml").string() +
+              ":3: tiles is 'four', expected an integer from 1 to 4096");
+    CHECK(load_error(write_file("zero.yaml", head + "tiles: 0\n")) ==
+          (scratch_dir() / "zero.yaml").string() +
+              ":3: tiles is '0', expected an integer from 1 to 4096");
+    CHECK(load_error(write_file("enum.yaml", head + "noc:\n  topology: torus\n")) ==
+          (scratch_dir() / "enum.yaml").string() +
+              ":4: noc.topology is 'torus', expected one of mesh, ring");
+    CHECK(load_error(write_file("syntax.yaml", head + "tiles: [4\n")).find("syntax.yaml:") !=
+          std::string::npos);
+    const std::string missing_tech =
+        load_error(write_file("tech.yaml", "technology: nowhere.yaml\n"));
+    CHECK(missing_tech.find("tech.yaml:1: technology file") != std::string::npos);
+    CHECK(missing_tech.find("not found") != std::string::npos);
+    CHECK(load_error((scratch_dir() / "absent.yaml").string()).find("cannot read platform file") !=
+          std::string::npos);
+}
+
+TEST_CASE("48 tiles elaborate from the command line with hierarchical names", "[unit][platforms]") {
+    platform_config config;
+    config.load_file("platforms/edge.yaml");
+    config.tiles = 48;
+    config.noc.columns = 0;
+    config.noc.rows = 0;
+    masr_system system("masr", config);
+    REQUIRE(system.tiles.size() == 48);
+    CHECK(std::string(system.tiles[47].pe.name()) == "masr.tile_47.pe");
+    CHECK(std::string(system.tiles[3].weight_sram.name()) == "masr.tile_3.weight_sram");
+    CHECK(std::string(system.ctrl.name()) == "masr.ctrl");
+    CHECK(system.network.geometry().columns * system.network.geometry().rows >= 48);
+}
+
+TEST_CASE("masr-sim explains its options and rejects bad ones", "[unit][platforms]") {
+    std::string out;
+    CHECK(run_sim("--help", &out) == 0);
+    CHECK(out.find("--platform") != std::string::npos);
+    CHECK(out.find("Examples:") != std::string::npos);
+    CHECK(run_sim("--platform platforms/edge.yaml", &out) == 2);
+    CHECK(out.find("--platform and --workload are required") != std::string::npos);
+    CHECK(run_sim("--platform platforms/edge.yaml --workload workloads/tiny.yaml --trace gif",
+                  &out) == 2);
+    CHECK(out.find("--trace is 'gif', expected vcd or perfetto") != std::string::npos);
+    CHECK(run_sim("--platform platforms/iot.yaml --workload workloads/ds2_birnn.yaml --steps 1",
+                  &out) == 2);
+    CHECK(out.find("does not fit") != std::string::npos);
+}
+
+TEST_CASE("masr-sim writes stats.json, summary.csv, traces and the used configuration",
+          "[unit][platforms]") {
+    const auto dir = scratch_dir() / "run";
+    const auto config_file = scratch_dir() / "used.yaml";
+    std::string out;
+    REQUIRE(run_sim("--platform platforms/mobile.yaml --workload workloads/tiny.yaml --check "
+                    "--quiet --out " +
+                        dir.string() + " --trace perfetto --dump " + (dir / "dump").string() +
+                        " --dump-config " + config_file.string(),
+                    &out) == 0);
+    nlohmann::json stats;
+    std::ifstream(dir / "stats.json") >> stats;
+    CHECK(stats["check"]["bit_exact"] == true);
+    for (const char* key :
+         {"cycles", "seconds", "effectual_macs", "dense_macs", "mac_utilization", "host_seconds"})
+        CHECK(stats["summary"].contains(key));
+    CHECK(stats["summary"]["effectual_macs"].get<u64>() > 0);
+    CHECK(stats["masr"]["tile_0"]["pe"]["effectual_macs"].get<u64>() > 0);
+    std::ifstream csv(dir / "summary.csv");
+    std::string header;
+    std::getline(csv, header);
+    CHECK(header.find("cycles") != std::string::npos);
+    nlohmann::json trace;
+    std::ifstream(dir / "trace.json") >> trace;
+    CHECK(trace["traceEvents"].size() > 4);
+    CHECK(std::filesystem::exists(dir / "dump" / "l1.npy"));
+    CHECK(std::filesystem::exists(config_file));
+    // No temporary file is left behind by the atomic writes.
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+}
