@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Simulator speed benchmark (not a test): host seconds and simulated
 effectual MACs per host second of masr-sim running ds2_birnn on the smallest
 preset that holds it (mobile), on edge and on datacenter, beside masr-ref's

@@ -26,7 +26,9 @@ u64 get64(const u8* p) {
     return v;
 }
 
-u64 pad8(u64 n) { return (n + 7) / 8 * 8; }
+u64 pad8(u64 n) {
+    return (n + 7) / 8 * 8;
+}
 
 void append_part(std::vector<u8>& out, const i16* dense, u32 length, u32 value_bytes,
                  weight_image& image) {
@@ -87,8 +89,8 @@ bool weight_image_header::read(const u8* in, weight_image_header& h, std::string
         return false;
     }
     if (h.gates != gate_count(h.kind)) {
-        why = fmt::format("{} gates for a {} layer (expected {})", h.gates,
-                          enum_to_string(h.kind), gate_count(h.kind));
+        why = fmt::format("{} gates for a {} layer (expected {})", h.gates, enum_to_string(h.kind),
+                          gate_count(h.kind));
         return false;
     }
     const u64 rows_offset = weight_image_header_bytes + pad8(u64{h.rows()} * 4);
@@ -111,8 +113,8 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
         fail("layer '{}': weight slice [{}, {}) is outside its {} units", layer.name, first_unit,
              u64{first_unit} + units, n);
     if (weights.input.rows != gates * n || weights.input.cols != m)
-        fail("layer '{}': input weights are {}x{}, expected {}x{}", layer.name,
-             weights.input.rows, weights.input.cols, gates * n, m);
+        fail("layer '{}': input weights are {}x{}, expected {}x{}", layer.name, weights.input.rows,
+             weights.input.cols, gates * n, m);
     if (recurrent && (weights.recurrent.rows != gates * n || weights.recurrent.cols != n))
         fail("layer '{}': recurrent weights are {}x{}, expected {}x{}", layer.name,
              weights.recurrent.rows, weights.recurrent.cols, gates * n, n);
@@ -209,7 +211,8 @@ unpacked_weights unpack_weight_image(const std::vector<u8>& bytes) {
         fail("weight image block B starts at byte {}, header says {}", at, h.candidate_offset);
     if (gru)
         for (u32 u = 0; u < h.units; ++u) read_part(h.recurrent, w.recurrent.row(2 * h.units + u));
-    if (at != h.total_bytes) fail("weight image ends at byte {}, header says {}", at, h.total_bytes);
+    if (at != h.total_bytes)
+        fail("weight image ends at byte {}, header says {}", at, h.total_bytes);
     return w;
 }
 

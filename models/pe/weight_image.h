@@ -34,13 +34,13 @@ constexpr u64 weight_image_header_bytes = 40;
 struct weight_image_header {
     u8 version = weight_image_version;
     layer_kind kind = layer_kind::rnn;
-    u8 value_bytes = 1;      // bytes per packed weight (1 if weight_bits <= 8, else 2)
-    u8 gates = 1;            // gate_count(kind)
-    u32 inputs = 0;          // M: length of each row's input part
-    u32 recurrent = 0;       // N: length of each row's recurrent part (0 for dense)
-    u32 first_unit = 0;      // the slice [first_unit, first_unit + units)
+    u8 value_bytes = 1;  // bytes per packed weight (1 if weight_bits <= 8, else 2)
+    u8 gates = 1;        // gate_count(kind)
+    u32 inputs = 0;      // M: length of each row's input part
+    u32 recurrent = 0;   // N: length of each row's recurrent part (0 for dense)
+    u32 first_unit = 0;  // the slice [first_unit, first_unit + units)
     u32 units = 0;
-    u32 rows_offset = 0;     // byte offset of block A
+    u32 rows_offset = 0;       // byte offset of block A
     u32 candidate_offset = 0;  // byte offset of block B (GRU), else = total_bytes
     u64 total_bytes = 0;
 

@@ -1,0 +1,111 @@
+#pragma once
+// Transaction-level timing of one PE: the cycles a stream of weight rows takes
+// through the front end (mask AND, prefix popcounts), the pair FIFO and the
+// MAC lanes, derived per mask word with the FIFO as a fluid queue instead of a
+// clock per MAC. Plain C++; the PE tile calls it for every row, and
+// tb_pe_cost_model checks it against the clocked reference pe_cycle_model.
+//
+// Per mask word k with e_k effectual pairs (W = frontend_pairs, L = lanes,
+// D = fifo_depth, F = time the front end has pushed its last pair, B = time
+// the back end has popped its last pair, both in cycles from the start):
+//
+//   f_k = max(1, ceil(e_k / W))                       front-end cycles of the word
+//   if e_k > 0:
+//     B'  = max(B, F + fifo_latency) + e_k / L         lanes busy on the word's pairs
+//     F'  = max(F + f_k, B' - D / L)                   push blocked while the FIFO is full
+//     B'  = max(B', F' + fifo_latency)                 the last pair is popped after it is pushed
+//   else F' = F + 1
+//
+//   PE cycles = ceil(max(F, B)) + mac_latency + reduce_latency
+//   reduce_latency = ceil(log2 L) + 1      (adder tree over the lanes, bias add)
+//
+// State carries from row to row: rows stream through the PE without bubbles;
+// only the last row's tail (MAC pipeline, reduction) adds to the total. The
+// update is O(1) per mask word, so a row costs O(mask words) here.
+#include "models/common/types.h"
+
+namespace masr {
+
+struct pe_core_timing {
+    u32 lanes = 4;           // L: MAC lanes per PE
+    u32 fifo_depth = 16;     // D: effectual pairs the FIFO holds
+    u32 frontend_pairs = 8;  // W: pairs the front end pushes per cycle
+    u32 fifo_latency = 1;    // cycles from a push to the earliest pop of that pair
+    u32 mac_latency = 2;     // multiplier + accumulator pipeline stages
+
+    u32 reduce_latency() const;
+    // Cycles after the last pop until the row's sum is ready.
+    u32 tail() const { return mac_latency + reduce_latency(); }
+};
+
+class pe_cost_model {
+public:
+    explicit pe_cost_model(const pe_core_timing& timing);
+
+    // One PE's pipeline, carried across the rows it processes.
+    struct state {
+        double frontend = 0;  // F
+        double backend = 0;   // B
+        u64 pairs = 0;
+        u64 words = 0;
+        double fifo_full_cycles = 0;  // front end blocked by a full FIFO
+        double starved_cycles = 0;    // back end waiting for the front end
+        bool any = false;             // processed at least one mask word
+    };
+
+    void add_word(state& s, u32 effectual) const {
+        ++s.words;
+        if (effectual == 0) {
+            s.frontend += 1;
+            s.any = true;
+            return;
+        }
+        const double f =
+            effectual <= pairs_per_cycle_
+                ? 1.0
+                : static_cast<double>((effectual + pairs_per_cycle_ - 1) / pairs_per_cycle_);
+        const double ready = s.frontend + fifo_latency_;
+        if (ready > s.backend) {
+            s.starved_cycles += s.any ? ready - s.backend : 0;
+            s.backend = ready;
+        }
+        s.backend += effectual * inv_lanes_;
+        const double pushed = s.frontend + f;
+        const double blocked = s.backend - depth_cycles_;
+        if (blocked > pushed) {
+            s.fifo_full_cycles += blocked - pushed;
+            s.frontend = blocked;
+        } else {
+            s.frontend = pushed;
+        }
+        if (s.frontend + fifo_latency_ > s.backend) s.backend = s.frontend + fifo_latency_;
+        s.pairs += effectual;
+        s.any = true;
+    }
+
+    // Effectual pairs of each of `words` mask-word pairs (popcount of the AND).
+    void add_row(state& s, const u64* weight_mask, const u64* activation_mask,
+                 unsigned words) const {
+        for (unsigned k = 0; k < words; ++k)
+            add_word(s,
+                     static_cast<u32>(__builtin_popcountll(weight_mask[k] & activation_mask[k])));
+    }
+
+    // Time the PE may take its next row (its front end is free).
+    double frontend_free(const state& s) const { return s.frontend; }
+    // Cycles until the last row's result is ready (0 for a PE that did nothing).
+    u64 finish(const state& s) const;
+    // One row through an empty PE.
+    u64 row_cycles(const u64* weight_mask, const u64* activation_mask, unsigned words) const;
+
+    const pe_core_timing& timing() const { return timing_; }
+
+private:
+    pe_core_timing timing_;
+    u32 pairs_per_cycle_;
+    double inv_lanes_;
+    double depth_cycles_;
+    double fifo_latency_;
+};
+
+}  // namespace masr
