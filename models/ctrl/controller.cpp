@@ -282,9 +282,12 @@ void controller::run_step(std::vector<direction_task>& tasks, sc_time start) {
                     busy_max = std::max(busy_max, busy);
                     busy_sum += busy;
                     finish_max = std::max(finish_max, finish);
-                    if (record_activity_)
+                    if (record_activity_) {
+                        // Local offsets are relative to the step's start, the current time.
+                        const double now = sc_core::sc_time_stamp().to_seconds();
                         activity_.push_back({p.tile, task.layer, task.direction, task.t, task.round,
-                                             a.at.to_seconds(), finish.to_seconds()});
+                                             now + a.at.to_seconds(), now + finish.to_seconds()});
+                    }
                     queue.push({finish, order++, a.task, action::gather, i});
                 }
                 task.compute += finish_max - a.at;
