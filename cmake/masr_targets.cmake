@@ -3,6 +3,12 @@
 
 function(masr_target_options target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  # The mask encoding lives on popcount; without the instruction every
+  # popcount is a libgcc call (5x slower PE tiles). Every x86-64 CPU since 2008
+  # has it.
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    target_compile_options(${target} PRIVATE -mpopcnt)
+  endif()
   if(MASR_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)

@@ -53,6 +53,8 @@ controller::controller(sc_core::sc_module_name name, const ctrl_params& params, 
                    "encoded bytes multicast (once per transfer)");
     stats_.counter("bytes_gathered", bytes_gathered, "encoded bytes gathered");
     SC_THREAD(run);
+    // The NoC forwards a transfer hop by hop on this thread's stack.
+    set_stack_size(noc_thread_stack_bytes);
 }
 
 void controller::set_workload(const workload& w, u32 steps) {

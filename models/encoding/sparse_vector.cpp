@@ -32,6 +32,7 @@ void sparse_vector::encode_into(const i16* dense, u32 length, sparse_vector& v) 
 }
 
 void sparse_vector::decode(i16* dense) const {
+    if (length == 0) return;  // dense may be null for an empty vector
     std::memset(dense, 0, sizeof(i16) * length);
     u32 next = 0;
     for (u32 k = 0; k < mask.size(); ++k) {

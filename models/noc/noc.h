@@ -92,6 +92,11 @@ struct multicast_extension : tlm::tlm_extension<multicast_extension> {
     }
 };
 
+// Stack for a thread that initiates NoC transfers: forwarding nests one
+// b_transport per hop on the caller's stack, about 1.3 KB per hop in
+// sanitizer builds; 4 MiB covers a 2048-hop path with room to spare.
+constexpr std::size_t noc_thread_stack_bytes = std::size_t{4} << 20;
+
 class noc : public sc_core::sc_module {
 public:
     // The controller's port.

@@ -91,7 +91,11 @@ struct host_driver : sc_core::sc_module {
     std::function<void(host_driver&)> script;
 
     SC_HAS_PROCESS(host_driver);
-    explicit host_driver(sc_core::sc_module_name name) : sc_module(name) { SC_THREAD(run); }
+    explicit host_driver(sc_core::sc_module_name name) : sc_module(name) {
+        SC_THREAD(run);
+        // The NoC forwards hop by hop on this thread's stack (deep in sanitizer builds).
+        set_stack_size(noc_thread_stack_bytes);
+    }
     void run() {
         if (script) script(*this);
     }
