@@ -259,7 +259,7 @@ bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, sparse_vecto
 }
 
 bool pe_tile::accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a,
-                              const i16* a_dense, i64& sum, std::string& why) {
+                              i64& sum, std::string& why) {
     const unsigned words = masr::mask_words(length);
     if (at + u64{words} * 8 > weight_buffer_bytes_) {
         why = fmt::format("weight image truncated: row part at byte {} runs past the {}-byte block",
@@ -283,26 +283,18 @@ bool pe_tile::accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse
                         at, end - at, weight_buffer_bytes_);
         return false;
     }
-    // The front end's AND and prefix popcount select each effectual weight;
-    // its activation operand is taken from the decoded vector, which holds
-    // exactly the value the activation prefix popcount would select (one
-    // popcount less per pair in the simulation, same sum).
     const u8* values = reinterpret_cast<const u8*>(weight_buffer_.data()) + at + u64{words} * 8;
+    const i16* av = a.values.data();
     i64 s = 0;
-    u32 weight_base = 0;
-    for (unsigned k = 0; k < words; ++k) {
-        const u64 w_mask = wm[k];
-        u64 both = w_mask & am[k];
-        const i16* a_word = a_dense + u64{k} * mask_word_bits;
-        while (both) {
-            const unsigned bit = static_cast<unsigned>(__builtin_ctzll(both));
-            const u32 wi = weight_base + static_cast<u32>(__builtin_popcountll(w_mask & ((u64{1} << bit) - 1)));
-            const i16 w = value_bytes == 1 ? static_cast<i8>(values[wi])
-                                           : static_cast<i16>(static_cast<u16>(values[2 * wi] | values[2 * wi + 1] << 8));
-            s += i64{w} * a_word[bit];
-            both &= both - 1;
-        }
-        weight_base += static_cast<u32>(__builtin_popcountll(w_mask));
+    if (value_bytes == 1) {
+        for_each_effectual(wm, am, words,
+                           [&](u32 wi, u32 ai) { s += i64{static_cast<i8>(values[wi])} * av[ai]; });
+    } else {
+        for_each_effectual(wm, am, words, [&](u32 wi, u32 ai) {
+            const i16 w =
+                static_cast<i16>(static_cast<u16>(values[2 * wi] | values[2 * wi + 1] << 8));
+            s += i64{w} * av[ai];
+        });
     }
     sum += s;
     effectual_macs += pairs;
@@ -438,12 +430,6 @@ bool pe_tile::run_step(tlm::tlm_generic_payload& trans, pe_step& step, sc_time& 
         }
     }
 
-    // Decoded copies (padded to whole mask words) for the MAC operands.
-    x_dense_.assign(u64{masr::mask_words(x_.length)} * mask_word_bits, 0);
-    if (!candidate) x_.decode(x_dense_.data());
-    h_dense_.assign(u64{masr::mask_words(h_in_.length)} * mask_word_bits, 0);
-    h_in_.decode(h_dense_.data());
-
     // The weight stream of this round: bias + block A, or block B.
     sc_time t_weights = start;
     const u64 block_begin = candidate ? h.candidate_offset : h.bias_offset();
@@ -470,10 +456,9 @@ bool pe_tile::run_step(tlm::tlm_generic_payload& trans, pe_step& step, sc_time& 
         }
         row_ref r{local, static_cast<u32>(word_pairs_.size()), 0};
         bool ok = true;
-        if (!candidate) ok = accumulate_part(at, s.inputs, wvb, x_, x_dense_.data(), sum, why);
+        if (!candidate) ok = accumulate_part(at, s.inputs, wvb, x_, sum, why);
         const bool has_recurrent = recurrent && (!gru || candidate || local < 2 * units);
-        if (ok && has_recurrent)
-            ok = accumulate_part(at, s.units_total, wvb, h_in_, h_dense_.data(), sum, why);
+        if (ok && has_recurrent) ok = accumulate_part(at, s.units_total, wvb, h_in_, sum, why);
         if (!ok)
             return bad(tlm::TLM_GENERIC_ERROR_RESPONSE,
                        fmt::format("weight image at 0x{:x}: {}", s.image_addr, why));

@@ -183,8 +183,8 @@ private:
     bool read_weights(u64 address, u64 bytes, sc_core::sc_time& delay, std::string& why);
     // Accumulates one encoded part (at byte offset `at` of the weight buffer)
     // against activation vector a; records its per-word effectual pairs.
-    bool accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a,
-                         const i16* a_dense, i64& sum, std::string& why);
+    bool accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a, i64& sum,
+                         std::string& why);
     // Spreads the rows over the PEs and returns the slowest PE's cycles.
     u64 schedule_rows(balance_mode mode);
     void run_pe_row(u32 pe, const row_ref& r);
@@ -205,8 +205,6 @@ private:
     std::vector<u8> vector_bytes_;
     sparse_vector x_;
     sparse_vector h_in_;
-    std::vector<i16> x_dense_;
-    std::vector<i16> h_dense_;
     std::vector<i64> sums_;
     std::vector<i16> output_;
     std::vector<u8> output_bytes_;
