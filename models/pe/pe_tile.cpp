@@ -67,6 +67,15 @@ pe_tile::pe_tile(sc_core::sc_module_name name, const pe_params& params, sc_time 
     next_row_.resize(pes_);
     end_row_.resize(pes_);
     last_.pe_cycles.resize(pes_);
+    per_pe_.resize(pes_);
+    for (u32 p = 0; p < pes_; ++p) {
+        auto scope = std::make_unique<stats_scope>(fmt::format("{}.pe_{}", this->name(), p));
+        scope->counter("busy_cycles", per_pe_[p].busy_cycles, "MAC-phase cycles of this PE");
+        scope->counter("effectual_macs", per_pe_[p].effectual_macs, "effectual MACs of this PE");
+        scope->counter("rows", per_pe_[p].rows, "rows this PE computed");
+        scope->counter("steals", per_pe_[p].steals, "work steals this PE made");
+        per_pe_stats_.push_back(std::move(scope));
+    }
 
     stats.counter("commands", commands, "commands received (setup and step)");
     stats.counter("rounds", rounds, "step rounds run");
@@ -305,6 +314,7 @@ bool pe_tile::accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse
 }
 
 void pe_tile::run_pe_row(u32 pe, const row_ref& r) {
+    ++per_pe_[pe].rows;
     pe_cost_model::state& s = pe_state_[pe];
     const u8* e = word_pairs_.data() + r.word_begin;
     for (u32 k = 0; k < r.words; ++k) cost_.add_word(s, e[k]);
@@ -360,6 +370,7 @@ u64 pe_tile::schedule_rows(balance_mode mode) {
                 end_row_[victim] -= take;
                 pe_state_[p].frontend += params_.steal_cycles;
                 ++steals;
+                ++per_pe_[p].steals;
             }
             break;
         }
@@ -374,6 +385,8 @@ u64 pe_tile::schedule_rows(balance_mode mode) {
         stall_fifo_full += static_cast<u64>(pe_state_[p].fifo_full_cycles + 0.5);
         stall_frontend_starved += static_cast<u64>(pe_state_[p].starved_cycles + 0.5);
         pe_busy_cycles += c;
+        per_pe_[p].busy_cycles += c;
+        per_pe_[p].effectual_macs += pe_state_[p].pairs;
     }
     for (u32 p = 0; p < p_count; ++p) stall_imbalance += makespan - last_.pe_cycles[p];
     idle_lane_cycles += u64{p_count} * cost_.timing().lanes * makespan - pairs;

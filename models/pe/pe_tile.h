@@ -16,6 +16,7 @@
 
 #include <systemc>
 #include <tlm>
+#include <memory>
 #include <vector>
 
 #include "models/common/log.h"
@@ -151,7 +152,20 @@ public:
     u64 errors = 0;
     stats_scope stats{name()};
 
+    // Each PE's own share, registered as <tile>.pe.pe_<p> so that imbalance
+    // inside a tile can be seen PE by PE.
+    struct pe_counters {
+        u64 busy_cycles = 0;     // MAC-phase cycles
+        u64 effectual_macs = 0;  // pairs it multiplied
+        u64 rows = 0;            // rows it computed (after steals)
+        u64 steals = 0;          // steals it made
+    };
+    const std::vector<pe_counters>& per_pe() const { return per_pe_; }
+
 private:
+    std::vector<pe_counters> per_pe_;  // sized once: the scopes below point into it
+    std::vector<std::unique_ptr<stats_scope>> per_pe_stats_;
+
     struct slot_state {
         bool configured = false;
         pe_layer_setup setup;

@@ -52,6 +52,14 @@ void check_layer(const char* name, u32 parts) {
     CHECK(bench.pe->effectual_macs < bench.pe->dense_macs);
     CHECK(bench.weight_sram->bytes_read == bench.pe->weight_read_bytes);
     CHECK(bench.act_buffer->bytes_read == bench.pe->activation_read_bytes);
+    // The per-PE counters partition the tile's rows and effectual MACs.
+    u64 pe_rows = 0, pe_macs = 0;
+    for (const auto& pe : bench.pe->per_pe()) {
+        pe_rows += pe.rows;
+        pe_macs += pe.effectual_macs;
+    }
+    CHECK(pe_rows == bench.pe->rows);
+    CHECK(pe_macs == bench.pe->effectual_macs);
 }
 
 }  // namespace
@@ -154,6 +162,9 @@ TEST_CASE("static and dynamic balance: identical outputs, dynamic makespan not l
     CHECK(d2.makespan_cycles * 10 < s2.makespan_cycles * 7);
     CHECK(dynamic_bench.pe->steals > 0);
     CHECK(fixed_bench.pe->steals == 0);
+    u64 pe_steals = 0;
+    for (const auto& pe : dynamic_bench.pe->per_pe()) pe_steals += pe.steals;
+    CHECK(pe_steals == dynamic_bench.pe->steals);
     WARN("tiny l1 makespan: static_contiguous "
          << s1.makespan_cycles << ", static_interleaved " << i1.makespan_cycles << ", dynamic "
          << d1.makespan_cycles << "; skewed: static " << s2.makespan_cycles << ", dynamic "
