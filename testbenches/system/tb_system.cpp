@@ -23,6 +23,7 @@ struct outcome {
     ctrl_summary summary;
     u64 effectual_macs = 0;
     u64 golden_effectual_macs = 0;
+    u64 cycles = 0;
 };
 
 outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles,
@@ -47,6 +48,7 @@ outcome run_platform(const std::string& platform, const std::string& workload_fi
     o.summary = system->ctrl.summary();
     const run_summary s = summarize(*system, w, 1.0);
     o.effectual_macs = s.effectual_macs;
+    o.cycles = s.cycles;
     for (const auto& layer : golden.layers)
         for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
     return o;
