@@ -49,14 +49,30 @@ outcome run_platform(const std::string& platform, const std::string& workload_fi
     const run_summary s = summarize(*system, w, 1.0);
     o.effectual_macs = s.effectual_macs;
     o.cycles = s.cycles;
+    o.cycles = s.cycles;
     for (const auto& layer : golden.layers)
         for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
     return o;
 }
 
+// Cycles recorded by scripts/update_timing_baseline.sh: a change of timing
+// anywhere in the model fails here until the baseline is re-recorded and
+// committed with the change that explains it.
+void require_baseline_cycles(const std::string& key, u64 cycles) {
+    std::ifstream in("testbenches/system/timing_baseline.json");
+    REQUIRE(in);
+    nlohmann::json baseline;
+    in >> baseline;
+    REQUIRE(baseline.contains(key));
+    INFO("timing of " << key << " changed; if intended, run scripts/update_timing_baseline.sh");
+    CHECK(cycles == baseline[key].get<u64>());
+}
+
 void require_bit_exact(const std::string& platform, const std::string& workload_file, u32 tiles,
                        u32 steps) {
     const outcome o = run_platform(platform, workload_file, tiles, steps);
+    if (tiles == 0)
+        require_baseline_cycles(platform + "/" + workload_file + "/" + std::to_string(steps), o.cycles);
     INFO(o.check.first_mismatch);
     CHECK(o.check.bit_exact);
     // The tiles perform exactly the effectual MACs the reference counts.
