@@ -59,7 +59,10 @@ controller::controller(sc_core::sc_module_name name, const ctrl_params& params, 
 
 void controller::set_workload(const workload& w, u32 steps) {
     workload_ = &w;
-    steps_ = steps == 0 ? w.sequence_length : std::min(steps, w.sequence_length);
+    if (steps > w.sequence_length)
+        fail("{} time steps requested but workload '{}' ({}) has sequence_length {}", steps, w.name, w.file,
+             w.sequence_length);
+    steps_ = steps == 0 ? w.sequence_length : steps;
     value_bytes_ = w.format.activation_bits <= 8 ? 1 : 2;
     map_and_check();
 }
