@@ -4,6 +4,10 @@
 #include <cassert>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace masr {
 
 sparse_vector sparse_vector::encode(const i16* dense, u32 length) {
@@ -12,23 +16,50 @@ sparse_vector sparse_vector::encode(const i16* dense, u32 length) {
     return v;
 }
 
+namespace {
+
+// Mask word of 64 dense values: bit i set when p[i] != 0.
+u64 nonzero_bits(const i16* p) {
+    u64 m = 0;
+#if defined(__SSE2__)
+    // Weight images are encoded from every dense weight at setup: compare 16
+    // values per step instead of one.
+    const __m128i zero = _mm_setzero_si128();
+    for (unsigned i = 0; i < mask_word_bits; i += 16) {
+        const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 8));
+        const __m128i zeros = _mm_packs_epi16(_mm_cmpeq_epi16(lo, zero), _mm_cmpeq_epi16(hi, zero));
+        m |= u64{~static_cast<u32>(_mm_movemask_epi8(zeros)) & 0xffffu} << i;
+    }
+#else
+    for (unsigned i = 0; i < mask_word_bits; ++i) m |= u64{p[i] != 0} << i;
+#endif
+    return m;
+}
+
+}  // namespace
+
 void sparse_vector::encode_into(const i16* dense, u32 length, sparse_vector& v) {
     v.length = length;
-    v.mask.assign(mask_words(length), 0);
-    v.values.clear();
-    for (u32 k = 0; k < v.mask.size(); ++k) {
-        const u32 end = std::min(length, (k + 1) * mask_word_bits);
-        u64 m = 0;
-        for (u32 i = k * mask_word_bits; i < end; ++i)
-            m |= u64{dense[i] != 0} << (i % mask_word_bits);
-        v.mask[k] = m;
-    }
+    v.mask.resize(mask_words(length));
     u32 nnz = 0;
-    for (u64 m : v.mask) nnz += static_cast<u32>(__builtin_popcountll(m));
+    for (u32 k = 0; k < v.mask.size(); ++k) {
+        const u32 begin = k * mask_word_bits;
+        u64 m = 0;
+        if (length - begin >= mask_word_bits) {
+            m = nonzero_bits(dense + begin);
+        } else {
+            for (u32 i = begin; i < length; ++i) m |= u64{dense[i] != 0} << (i - begin);
+        }
+        v.mask[k] = m;
+        nnz += static_cast<u32>(__builtin_popcountll(m));
+    }
+    // Values by the mask's set bits: most weights are zero.
     v.values.resize(nnz);
-    u32 next = 0;
-    for (u32 i = 0; i < length; ++i)
-        if (dense[i] != 0) v.values[next++] = dense[i];
+    i16* out = v.values.data();
+    for (u32 k = 0; k < v.mask.size(); ++k)
+        for (u64 m = v.mask[k]; m != 0; m &= m - 1)
+            *out++ = dense[k * mask_word_bits + static_cast<u32>(__builtin_ctzll(m))];
 }
 
 void sparse_vector::decode(i16* dense) const {
@@ -57,6 +88,15 @@ u32 sparse_vector::packed_index(u32 position) const {
     for (u32 k = 0; k < word; ++k) index += static_cast<u32>(__builtin_popcountll(mask[k]));
     const u64 below = (u64{1} << (position % mask_word_bits)) - 1;
     return index + static_cast<u32>(__builtin_popcountll(mask[word] & below));
+}
+
+void mask_prefix(const sparse_vector& v, std::vector<u32>& prefix) {
+    prefix.resize(v.mask.size());
+    u32 count = 0;
+    for (std::size_t k = 0; k < v.mask.size(); ++k) {
+        prefix[k] = count;
+        count += static_cast<u32>(__builtin_popcountll(v.mask[k]));
+    }
 }
 
 void append(sparse_vector& dst, const sparse_vector& src) {

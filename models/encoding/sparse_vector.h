@@ -13,6 +13,8 @@
 // its mask words followed by its packed values (value_bytes each,
 // little-endian), padded with zeros to a multiple of 8 bytes, so that every
 // row starts on a 64-bit SRAM word. See docs/encoding.md.
+#include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "models/common/types.h"
@@ -67,28 +69,57 @@ void serialize(const sparse_vector& v, u32 value_bytes, u8* out);
 // Reads a vector of the given length; returns the bytes consumed.
 u64 deserialize(const u8* in, u32 length, u32 value_bytes, sparse_vector& v);
 
-// Calls f(weight_index, activation_index) for every position set in both
-// masks, with the indices into the two packed value arrays. This is the MASR
-// front end: AND of the masks, prefix popcounts to address the values.
-template <typename F>
-inline void for_each_effectual(const u64* weight_mask, const u64* activation_mask, unsigned words,
-                               F&& f) {
-    u32 weight_base = 0;
-    u32 activation_base = 0;
+// Prefix popcounts of v's mask: prefix[k] is the packed index of the first
+// value of word k. A step's activation vector meets every weight row, so the
+// PE counts its words once instead of once per row.
+void mask_prefix(const sparse_vector& v, std::vector<u32>& prefix);
+
+// for_each_effectual for a row against an activation whose word prefixes are
+// known (mask_prefix): calls word(k, e) with the e effectual pairs of mask
+// word k (the front end's per-word work), then f(weight_index,
+// activation_index) for each of them. Returns the row's packed value count.
+template <typename W, typename F>
+inline u32 for_each_effectual_word(const u64* weight_mask, const u64* activation_mask,
+                                   const u32* activation_prefix, unsigned words, W&& word, F&& f) {
+    // Word-sized indices let the compiler fold each word's bases into its
+    // value pointers once per word instead of adding them per pair.
+    std::size_t weight_base = 0;
     for (unsigned k = 0; k < words; ++k) {
         const u64 wm = weight_mask[k];
         const u64 am = activation_mask[k];
+        const std::size_t activation_base = activation_prefix[k];
         u64 both = wm & am;
+        word(k, static_cast<u32>(__builtin_popcountll(both)));
         while (both) {
-            const unsigned bit = static_cast<unsigned>(__builtin_ctzll(both));
-            const u64 below = (u64{1} << bit) - 1;
-            f(weight_base + static_cast<u32>(__builtin_popcountll(wm & below)),
-              activation_base + static_cast<u32>(__builtin_popcountll(am & below)));
-            both &= both - 1;
+            // The positions below the lowest set bit, without a shift by its
+            // index; `both` itself is updated by the short and-chain.
+            const u64 rest = both & (both - 1);
+            const u64 below = (both ^ rest) - 1;
+            f(weight_base + static_cast<std::size_t>(__builtin_popcountll(wm & below)),
+              activation_base + static_cast<std::size_t>(__builtin_popcountll(am & below)));
+            both = rest;
         }
-        weight_base += static_cast<u32>(__builtin_popcountll(wm));
-        activation_base += static_cast<u32>(__builtin_popcountll(am));
+        weight_base += static_cast<std::size_t>(__builtin_popcountll(wm));
     }
+    return static_cast<u32>(weight_base);
+}
+
+// Calls f(weight_index, activation_index) for every position set in both
+// masks, with the indices into the two packed value arrays: the MASR front
+// end, AND of the masks and prefix popcounts to address the values. The
+// convenient form of for_each_effectual_word, for callers that do not keep
+// the activation's prefixes.
+template <typename F>
+inline void for_each_effectual(const u64* weight_mask, const u64* activation_mask, unsigned words,
+                               F&& f) {
+    std::vector<u32> prefix(words);
+    u32 count = 0;
+    for (unsigned k = 0; k < words; ++k) {
+        prefix[k] = count;
+        count += static_cast<u32>(__builtin_popcountll(activation_mask[k]));
+    }
+    for_each_effectual_word(weight_mask, activation_mask, prefix.data(), words, [](unsigned, u32) {},
+                            std::forward<F>(f));
 }
 
 }  // namespace masr

@@ -16,7 +16,55 @@ pe_cost_model::pe_cost_model(const pe_core_timing& timing)
       pairs_per_cycle_(timing.frontend_pairs),
       inv_lanes_(1.0 / timing.lanes),
       depth_cycles_(static_cast<double>(timing.fifo_depth) / timing.lanes),
-      fifo_latency_(timing.fifo_latency) {}
+      fifo_latency_(timing.fifo_latency) {
+    for (u32 e = 0; e <= mask_word_bits; ++e) {
+        frontend_cycles_[e] =
+            e <= pairs_per_cycle_
+                ? 1.0
+                : static_cast<double>((e + pairs_per_cycle_ - 1) / pairs_per_cycle_);
+        lane_cycles_[e] = e * inv_lanes_;
+    }
+}
+
+void pe_cost_model::add_words(state& s, const u8* effectual, u32 n) const {
+    u32 k = 0;
+    // The very first word of a PE counts no starvation (nothing ran before it).
+    if (!s.any && n > 0) add_word(s, effectual[k++]);
+    s.words += n - k;
+    double frontend = s.frontend;
+    double backend = s.backend;
+    double fifo_full = s.fifo_full_cycles;
+    double starved = s.starved_cycles;
+    u64 pairs = 0;
+    for (; k < n; ++k) {
+        const u32 e = effectual[k];
+        if (e == 0) {
+            frontend += 1;
+            continue;
+        }
+        const double ready = frontend + fifo_latency_;
+        if (ready > backend) {
+            starved += ready - backend;
+            backend = ready;
+        }
+        backend += lane_cycles_[e];
+        const double pushed = frontend + frontend_cycles_[e];
+        const double blocked = backend - depth_cycles_;
+        if (blocked > pushed) {
+            fifo_full += blocked - pushed;
+            frontend = blocked;
+        } else {
+            frontend = pushed;
+        }
+        if (frontend + fifo_latency_ > backend) backend = frontend + fifo_latency_;
+        pairs += e;
+    }
+    s.frontend = frontend;
+    s.backend = backend;
+    s.fifo_full_cycles = fifo_full;
+    s.starved_cycles = starved;
+    s.pairs += pairs;
+}
 
 u64 pe_cost_model::finish(const state& s) const {
     if (!s.any) return 0;

@@ -23,6 +23,7 @@
 // only the last row's tail (MAC pipeline, reduction) adds to the total. The
 // update is O(1) per mask word, so a row costs O(mask words) here.
 #include "models/common/types.h"
+#include "models/encoding/sparse_vector.h"
 
 namespace masr {
 
@@ -83,6 +84,11 @@ public:
         s.any = true;
     }
 
+    // add_word for each of the n words of a row stream, computing the same
+    // doubles with the state in registers and the per-word terms from tables
+    // (a word has at most 64 pairs).
+    void add_words(state& s, const u8* effectual, u32 n) const;
+
     // Effectual pairs of each of `words` mask-word pairs (popcount of the AND).
     void add_row(state& s, const u64* weight_mask, const u64* activation_mask,
                  unsigned words) const {
@@ -106,6 +112,8 @@ private:
     double inv_lanes_;
     double depth_cycles_;
     double fifo_latency_;
+    double frontend_cycles_[mask_word_bits + 1];  // f_k by e_k
+    double lane_cycles_[mask_word_bits + 1];      // e_k / L by e_k
 };
 
 }  // namespace masr

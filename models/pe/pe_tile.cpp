@@ -268,7 +268,7 @@ bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, sparse_vecto
 }
 
 bool pe_tile::accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a,
-                              i64& sum, std::string& why) {
+                              const std::vector<u32>& a_prefix, i64& sum, std::string& why) {
     const unsigned words = masr::mask_words(length);
     if (at + u64{words} * 8 > weight_buffer_bytes_) {
         why = fmt::format("weight image truncated: row part at byte {} runs past the {}-byte block",
@@ -276,48 +276,54 @@ bool pe_tile::accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse
         return false;
     }
     const u64* wm = weight_buffer_.data() + at / 8;
-    const u64* am = a.mask.data();
-    u32 nnz = 0;
+    // Only a row near the block's end can run past it: count its values
+    // before reading them there, and skip that pass everywhere else.
+    if (at + encoded_bytes(length, length, value_bytes) > weight_buffer_bytes_) {
+        u32 nnz = 0;
+        for (unsigned k = 0; k < words; ++k) nnz += static_cast<u32>(__builtin_popcountll(wm[k]));
+        const u64 need = encoded_bytes(length, nnz, value_bytes);
+        if (at + need > weight_buffer_bytes_) {
+            why = fmt::format(
+                "weight image truncated: row part at byte {} needs {} bytes, block has {}", at,
+                need, weight_buffer_bytes_);
+            return false;
+        }
+    }
+    u8* word_pairs = word_pairs_.data() + word_pairs_used_;
+    word_pairs_used_ += words;
     u64 pairs = 0;
-    for (unsigned k = 0; k < words; ++k) {
-        nnz += static_cast<u32>(__builtin_popcountll(wm[k]));
-        const u32 e = static_cast<u32>(__builtin_popcountll(wm[k] & am[k]));
-        word_pairs_.push_back(static_cast<u8>(e));
+    auto word = [&](unsigned k, u32 e) {
+        word_pairs[k] = static_cast<u8>(e);
         pairs += e;
-    }
-    const u64 end = at + encoded_bytes(length, nnz, value_bytes);
-    if (end > weight_buffer_bytes_) {
-        why =
-            fmt::format("weight image truncated: row part at byte {} needs {} bytes, block has {}",
-                        at, end - at, weight_buffer_bytes_);
-        return false;
-    }
+    };
     const u8* values = reinterpret_cast<const u8*>(weight_buffer_.data()) + at + u64{words} * 8;
     const i16* av = a.values.data();
     i64 s = 0;
+    u32 nnz = 0;
     if (value_bytes == 1) {
-        for_each_effectual(wm, am, words,
-                           [&](u32 wi, u32 ai) { s += i64{static_cast<i8>(values[wi])} * av[ai]; });
+        nnz = for_each_effectual_word(wm, a.mask.data(), a_prefix.data(), words, word,
+                                      [&](std::size_t wi, std::size_t ai) {
+                                          s += i64{static_cast<i8>(values[wi])} * av[ai];
+                                      });
     } else {
-        for_each_effectual(wm, am, words, [&](u32 wi, u32 ai) {
-            const i16 w =
-                static_cast<i16>(static_cast<u16>(values[2 * wi] | values[2 * wi + 1] << 8));
-            s += i64{w} * av[ai];
-        });
+        nnz = for_each_effectual_word(
+            wm, a.mask.data(), a_prefix.data(), words, word, [&](std::size_t wi, std::size_t ai) {
+                const i16 w =
+                    static_cast<i16>(static_cast<u16>(values[2 * wi] | values[2 * wi + 1] << 8));
+                s += i64{w} * av[ai];
+            });
     }
     sum += s;
     effectual_macs += pairs;
     dense_macs += length;
     mask_words += words;
-    at = end;
+    at += encoded_bytes(length, nnz, value_bytes);
     return true;
 }
 
 void pe_tile::run_pe_row(u32 pe, const row_ref& r) {
     ++per_pe_[pe].rows;
-    pe_cost_model::state& s = pe_state_[pe];
-    const u8* e = word_pairs_.data() + r.word_begin;
-    for (u32 k = 0; k < r.words; ++k) cost_.add_word(s, e[k]);
+    cost_.add_words(pe_state_[pe], word_pairs_.data() + r.word_begin, r.words);
 }
 
 u64 pe_tile::schedule_rows(balance_mode mode) {
@@ -443,6 +449,9 @@ bool pe_tile::run_step(tlm::tlm_generic_payload& trans, pe_step& step, sc_time& 
         }
     }
 
+    if (!candidate) mask_prefix(x_, x_prefix_);
+    if (recurrent) mask_prefix(h_in_, h_prefix_);
+
     // The weight stream of this round: bias + block A, or block B.
     sc_time t_weights = start;
     const u64 block_begin = candidate ? h.candidate_offset : h.bias_offset();
@@ -451,12 +460,18 @@ bool pe_tile::run_step(tlm::tlm_generic_payload& trans, pe_step& step, sc_time& 
         return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, why);
 
     // Rows, functionally, recording each mask word's effectual pairs.
-    word_pairs_.clear();
+    // Sized for the round's largest possible word count up front, so that
+    // accumulate_part writes without growing the buffer.
+    const u32 round_rows = candidate ? units : h.rows();
+    const u64 row_words_max = (candidate ? 0 : masr::mask_words(s.inputs)) +
+                              (recurrent ? masr::mask_words(s.units_total) : 0);
+    if (word_pairs_.size() < round_rows * row_words_max)
+        word_pairs_.resize(round_rows * row_words_max);
+    word_pairs_used_ = 0;
     row_refs_.clear();
     const u8* block = reinterpret_cast<const u8*>(weight_buffer_.data());
     const u64 rows_at = u64{h.rows_offset} - h.bias_offset();
     u64 at = candidate ? 0 : rows_at;
-    const u32 round_rows = candidate ? units : h.rows();
     for (u32 i = 0; i < round_rows; ++i) {
         const u32 local = candidate ? 2 * units + i : i;
         i64 sum = 0;
@@ -467,15 +482,16 @@ bool pe_tile::run_step(tlm::tlm_generic_payload& trans, pe_step& step, sc_time& 
             std::memcpy(&bias, block + 4 * u64{i}, 4);
             sum = fixed::bias_to_accumulator(bias, f);
         }
-        row_ref r{local, static_cast<u32>(word_pairs_.size()), 0};
+        row_ref r{local, static_cast<u32>(word_pairs_used_), 0};
         bool ok = true;
-        if (!candidate) ok = accumulate_part(at, s.inputs, wvb, x_, sum, why);
+        if (!candidate) ok = accumulate_part(at, s.inputs, wvb, x_, x_prefix_, sum, why);
         const bool has_recurrent = recurrent && (!gru || candidate || local < 2 * units);
-        if (ok && has_recurrent) ok = accumulate_part(at, s.units_total, wvb, h_in_, sum, why);
+        if (ok && has_recurrent)
+            ok = accumulate_part(at, s.units_total, wvb, h_in_, h_prefix_, sum, why);
         if (!ok)
             return bad(tlm::TLM_GENERIC_ERROR_RESPONSE,
                        fmt::format("weight image at 0x{:x}: {}", s.image_addr, why));
-        r.words = static_cast<u32>(word_pairs_.size()) - r.word_begin;
+        r.words = static_cast<u32>(word_pairs_used_) - r.word_begin;
         row_refs_.push_back(r);
         sums_[local] = sum;
     }

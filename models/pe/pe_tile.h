@@ -14,9 +14,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <memory>
 #include <systemc>
 #include <tlm>
-#include <memory>
 #include <vector>
 
 #include "models/common/log.h"
@@ -197,8 +197,8 @@ private:
     bool read_weights(u64 address, u64 bytes, sc_core::sc_time& delay, std::string& why);
     // Accumulates one encoded part (at byte offset `at` of the weight buffer)
     // against activation vector a; records its per-word effectual pairs.
-    bool accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a, i64& sum,
-                         std::string& why);
+    bool accumulate_part(u64& at, u32 length, u32 value_bytes, const sparse_vector& a,
+                         const std::vector<u32>& a_prefix, i64& sum, std::string& why);
     // Spreads the rows over the PEs and returns the slowest PE's cycles.
     u64 schedule_rows(balance_mode mode);
     void run_pe_row(u32 pe, const row_ref& r);
@@ -219,10 +219,13 @@ private:
     std::vector<u8> vector_bytes_;
     sparse_vector x_;
     sparse_vector h_in_;
+    std::vector<u32> x_prefix_;  // mask_prefix of x_ and h_in_, once per step
+    std::vector<u32> h_prefix_;
     std::vector<i64> sums_;
     std::vector<i16> output_;
     std::vector<u8> output_bytes_;
     std::vector<u8> word_pairs_;  // effectual pairs of every mask word of the round
+    std::size_t word_pairs_used_ = 0;
     std::vector<row_ref> row_refs_;
     std::vector<pe_cost_model::state> pe_state_;
     std::vector<u32> next_row_;

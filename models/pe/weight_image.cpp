@@ -1,5 +1,6 @@
 #include "models/pe/weight_image.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "models/common/error.h"
@@ -31,8 +32,8 @@ u64 pad8(u64 n) {
 }
 
 void append_part(std::vector<u8>& out, const i16* dense, u32 length, u32 value_bytes,
-                 weight_image& image) {
-    const sparse_vector v = sparse_vector::encode(dense, length);
+                 sparse_vector& v, weight_image& image) {
+    sparse_vector::encode_into(dense, length, v);
     const std::size_t at = out.size();
     out.resize(at + encoded_bytes(v.length, v.nnz(), value_bytes), 0);
     serialize(v, value_bytes, out.data() + at);
@@ -125,6 +126,14 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
     const i64 lo = value_bytes == 1 ? -128 : -32768;
     const i64 hi = value_bytes == 1 ? 127 : 32767;
     auto check_row = [&](const i16* row, u32 length, u32 global_row, const char* part) {
+        // The range first (a loop the compiler vectorises); the culprit only on failure.
+        i16 smallest = 0;
+        i16 largest = 0;
+        for (u32 c = 0; c < length; ++c) {
+            smallest = std::min(smallest, row[c]);
+            largest = std::max(largest, row[c]);
+        }
+        if (smallest >= lo && largest <= hi) return;
         for (u32 c = 0; c < length; ++c)
             if (row[c] < lo || row[c] > hi)
                 fail("layer '{}': {} weight [{}][{}] = {} does not fit {} value byte(s)",
@@ -143,6 +152,7 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
     const u32 rows = gates * units;
     h.rows_offset = static_cast<u32>(weight_image_header_bytes + pad8(u64{rows} * 4));
 
+    sparse_vector scratch;  // one encoding buffer for every row part
     std::vector<u8>& out = image.bytes;
     out.assign(h.rows_offset, 0);
     for (u32 g = 0; g < gates; ++g)
@@ -155,10 +165,10 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
         for (u32 u = 0; u < units; ++u) {
             const u32 global = g * n + first_unit + u;
             check_row(weights.input.row(global), m, global, "input");
-            append_part(out, weights.input.row(global), m, value_bytes, image);
+            append_part(out, weights.input.row(global), m, value_bytes, scratch, image);
             if (recurrent && !(gru && g == 2)) {
                 check_row(weights.recurrent.row(global), n, global, "recurrent");
-                append_part(out, weights.recurrent.row(global), n, value_bytes, image);
+                append_part(out, weights.recurrent.row(global), n, value_bytes, scratch, image);
             }
         }
     }
@@ -167,7 +177,7 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
         for (u32 u = 0; u < units; ++u) {
             const u32 global = 2 * n + first_unit + u;
             check_row(weights.recurrent.row(global), n, global, "recurrent");
-            append_part(out, weights.recurrent.row(global), n, value_bytes, image);
+            append_part(out, weights.recurrent.row(global), n, value_bytes, scratch, image);
         }
     if (out.size() > 0xffffffffu)
         fail("layer '{}': weight image of {} bytes exceeds the 4 GiB offsets of the format",

@@ -44,12 +44,15 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
       read_cycles_(params.read_cycles),
       write_cycles_(params.write_cycles),
       clock_period_(clock_period),
-      memory_(size_, 0),
+      memory_(static_cast<u8*>(std::calloc(size_, 1))),
       port_busy_until_(u64{banks_} * ports_, 0),
       free_cycles_(ports_, 0),
       port_order_(ports_, 0) {
     // Parameters built in code (not loaded from YAML) are checked here too.
     params.validate();
+    if (!memory_)
+        fail("{}: cannot allocate {} bytes of memory; is size ({}) meant to be that large?", this->name(), size_,
+             params.size.where());
     if (clock_period_ <= sc_core::SC_ZERO_TIME)
         fail("{}: clock period must be positive, got {}", this->name(), clock_period_.to_string());
     set_log_clock(&simulated_seconds);
@@ -217,7 +220,7 @@ bool sram::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm::tlm_dmi
         dmi.set_end_address(~u64{0});
         return false;
     }
-    dmi.set_dmi_ptr(memory_.data());
+    dmi.set_dmi_ptr(memory_.get());
     dmi.set_start_address(0);
     dmi.set_end_address(size_ - 1);
     dmi.allow_read_write();

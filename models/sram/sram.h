@@ -8,6 +8,8 @@
 
 #include <systemc>
 #include <tlm>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "models/common/log.h"
@@ -79,7 +81,12 @@ private:
     u32 read_cycles_;
     u32 write_cycles_;
     sc_core::sc_time clock_period_;
-    std::vector<u8> memory_;
+    // calloc'd: the kernel hands out zero pages lazily, so a large SRAM
+    // costs nothing until it is written (a 256-tile platform has 64 MiB).
+    struct free_memory {
+        void operator()(u8* p) const { std::free(p); }
+    };
+    std::unique_ptr<u8[], free_memory> memory_;
     // Per bank and port (bank * ports + port): first cycle the port is free.
     std::vector<u64> port_busy_until_;
     // Scratch for occupy_ports (no allocation per transaction).

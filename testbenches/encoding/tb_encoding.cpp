@@ -111,3 +111,29 @@ TEST_CASE("effectual pairs match a dense scan", "[unit][encoding]") {
         CHECK(pairs == expected_pairs);
     }
 }
+
+TEST_CASE("per-word effectual pairs and the row's value count", "[unit][encoding]") {
+    std::mt19937 rng(5);
+    for (int trial = 0; trial < 50; ++trial) {
+        const u32 n = 1 + rng() % 300;
+        const auto vw = sparse_vector::encode(random_dense(rng, n, 0.8));
+        const auto va = sparse_vector::encode(random_dense(rng, n, 0.4));
+        std::vector<u32> prefix;
+        mask_prefix(va, prefix);
+        REQUIRE(prefix.size() == mask_words(n));
+        for (u32 k = 0; k < prefix.size(); ++k) CHECK(prefix[k] == va.packed_index(k * mask_word_bits));
+        std::vector<u32> per_word(mask_words(n), 99);
+        i64 sum = 0;
+        const u32 nnz = for_each_effectual_word(
+            vw.mask.data(), va.mask.data(), prefix.data(), mask_words(n),
+            [&](unsigned k, u32 e) { per_word[k] = e; },
+            [&](std::size_t wi, std::size_t ai) { sum += i64{vw.values[wi]} * va.values[ai]; });
+        CHECK(nnz == vw.nnz());
+        i64 expected = 0;
+        const auto dw = vw.decode(), da = va.decode();
+        for (u32 i = 0; i < n; ++i) expected += i64{dw[i]} * da[i];
+        CHECK(sum == expected);
+        for (u32 k = 0; k < per_word.size(); ++k)
+            CHECK(per_word[k] == static_cast<u32>(__builtin_popcountll(vw.mask[k] & va.mask[k])));
+    }
+}

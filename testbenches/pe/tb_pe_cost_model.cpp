@@ -217,3 +217,34 @@ TEST_CASE("streamed rows: the carried pipeline state matches the cycle model wit
     CHECK(std::abs(estimate - reference) / reference <= 0.05);
     for (std::size_t i = 0; i < rows.size(); ++i) CHECK(cycle[i].sum == exact_sum(rows[i]));
 }
+
+TEST_CASE("add_words computes exactly what add_word does word by word", "[unit][pe]") {
+    // add_words is the hot-path form; it must not drift from the documented
+    // per-word recurrence by even one rounding.
+    std::mt19937 rng(17);
+    for (const pe_core_timing& t : {default_timing(), pe_core_timing{8, 4, 16, 2, 3}}) {
+        const pe_cost_model model(t);
+        for (int stream = 0; stream < 50; ++stream) {
+            std::vector<u8> effectual(1 + rng() % 200);
+            const u32 density = rng() % 65;
+            for (auto& e : effectual) e = static_cast<u8>(rng() % (density + 1));
+            pe_cost_model::state by_word, batched;
+            // Start some streams mid-flight, as a PE that already ran rows.
+            if (stream % 2) {
+                for (u8 e : {u8{5}, u8{0}, u8{40}}) {
+                    model.add_word(by_word, e);
+                    model.add_word(batched, e);
+                }
+            }
+            for (u8 e : effectual) model.add_word(by_word, e);
+            model.add_words(batched, effectual.data(), static_cast<u32>(effectual.size()));
+            CHECK(batched.frontend == by_word.frontend);
+            CHECK(batched.backend == by_word.backend);
+            CHECK(batched.pairs == by_word.pairs);
+            CHECK(batched.words == by_word.words);
+            CHECK(batched.fifo_full_cycles == by_word.fifo_full_cycles);
+            CHECK(batched.starved_cycles == by_word.starved_cycles);
+            CHECK(model.finish(batched) == model.finish(by_word));
+        }
+    }
+}
