@@ -3,26 +3,9 @@
 #include <algorithm>
 
 #include "models/common/error.h"
+#include "models/common/tlm_support.h"
 
 namespace masr {
-namespace {
-
-const char* command_name(tlm::tlm_command command) {
-    switch (command) {
-        case tlm::TLM_READ_COMMAND:
-            return "read";
-        case tlm::TLM_WRITE_COMMAND:
-            return "write";
-        default:
-            return "ignore";
-    }
-}
-
-double simulated_seconds() {
-    return sc_core::sc_time_stamp().to_seconds();
-}
-
-}  // namespace
 
 bus::bus(sc_core::sc_module_name name, const bus_params& params, sc_core::sc_time clock_period)
     : sc_module(name),
@@ -31,7 +14,7 @@ bus::bus(sc_core::sc_module_name name, const bus_params& params, sc_core::sc_tim
       latency_(clock_period * static_cast<double>(params.latency_cycles.get())) {
     if (clock_period <= sc_core::SC_ZERO_TIME)
         fail("{}: clock period must be positive, got {}", this->name(), clock_period.to_string());
-    set_log_clock(&simulated_seconds);
+    log_simulated_time();
 
     in.register_b_transport(this, &bus::b_transport);
     in.register_transport_dbg(this, &bus::transport_dbg);

@@ -3,16 +3,10 @@
 #include <algorithm>
 
 #include "models/common/error.h"
+#include "models/common/tlm_support.h"
 #include "models/encoding/sparse_vector.h"
 
 namespace masr {
-namespace {
-
-double simulated_seconds() {
-    return sc_core::sc_time_stamp().to_seconds();
-}
-
-}  // namespace
 
 compressor::compressor(sc_core::sc_module_name name, const compressor_params& params,
                        sc_core::sc_time clock_period)
@@ -27,7 +21,7 @@ compressor::compressor(sc_core::sc_module_name name, const compressor_params& pa
     if (elements_per_cycle_ == 0)
         fail("{}: {} elements_per_cycle is 0, expected at least 1", this->name(),
              params.elements_per_cycle.where());
-    set_log_clock(&simulated_seconds);
+    log_simulated_time();
     in.register_b_transport(this, &compressor::b_transport);
 
     stats.counter("vectors", vectors, "dense vectors encoded and written");

@@ -7,8 +7,10 @@
 #include <string>
 
 #include "models/common/error.h"
+#include "models/common/tlm_support.h"
 
 namespace masr {
+
 namespace {
 
 u64 ceil_div(u64 a, u64 b) {
@@ -24,17 +26,6 @@ u64 ceil_sqrt(u64 n) {
 // "file:line: " of a value from a configuration, nothing for a default.
 std::string origin(const property_base& p) {
     return p.is_set() ? p.where() + ": " : std::string();
-}
-
-const char* command_name(tlm::tlm_command command) {
-    switch (command) {
-        case tlm::TLM_READ_COMMAND:
-            return "READ";
-        case tlm::TLM_WRITE_COMMAND:
-            return "WRITE";
-        default:
-            return "IGNORE";
-    }
 }
 
 }  // namespace

@@ -4,26 +4,9 @@
 #include <cstring>
 
 #include "models/common/error.h"
+#include "models/common/tlm_support.h"
 
 namespace masr {
-namespace {
-
-const char* command_name(tlm::tlm_command command) {
-    switch (command) {
-        case tlm::TLM_READ_COMMAND:
-            return "read";
-        case tlm::TLM_WRITE_COMMAND:
-            return "write";
-        default:
-            return "ignore";
-    }
-}
-
-double simulated_seconds() {
-    return sc_core::sc_time_stamp().to_seconds();
-}
-
-}  // namespace
 
 void sram_params::validate() const {
     const u64 row = u64{word_bytes} * banks;
@@ -51,11 +34,11 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
     // Parameters built in code (not loaded from YAML) are checked here too.
     params.validate();
     if (!memory_)
-        fail("{}: cannot allocate {} bytes of memory; is size ({}) meant to be that large?", this->name(), size_,
-             params.size.where());
+        fail("{}: cannot allocate {} bytes of memory; is size ({}) meant to be that large?",
+             this->name(), size_, params.size.where());
     if (clock_period_ <= sc_core::SC_ZERO_TIME)
         fail("{}: clock period must be positive, got {}", this->name(), clock_period_.to_string());
-    set_log_clock(&simulated_seconds);
+    log_simulated_time();
 
     in.register_b_transport(this, &sram::b_transport);
     in.register_transport_dbg(this, &sram::transport_dbg);

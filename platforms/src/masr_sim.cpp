@@ -10,6 +10,7 @@
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/common/log.h"
+#include "models/common/tlm_support.h"
 #include "platforms/src/masr_system.h"
 #include "platforms/src/run_report.h"
 #include "workloads/src/npy_file.h"
@@ -34,10 +35,6 @@ Examples:
   masr-sim --platform platforms/edge.yaml --workload workloads/tiny.yaml --tiles 48 --trace perfetto --out out/
 
 Options)";
-
-double simulated_seconds() {
-    return sc_core::sc_time_stamp().to_seconds();
-}
 
 struct progress_printer {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -125,7 +122,7 @@ int run(int argc, char** argv) {
         else
             set_log_level(spec.substr(0, eq), parse_log_level(spec.substr(eq + 1)));
     }
-    set_log_clock(&simulated_seconds);
+    log_simulated_time();
 
     const auto host_start = std::chrono::steady_clock::now();
     platform_config config;
