@@ -49,7 +49,6 @@ outcome run_platform(const std::string& platform, const std::string& workload_fi
     const run_summary s = summarize(*system, w, 1.0);
     o.effectual_macs = s.effectual_macs;
     o.cycles = s.cycles;
-    o.cycles = s.cycles;
     for (const auto& layer : golden.layers)
         for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
     return o;
