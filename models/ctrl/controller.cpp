@@ -15,6 +15,9 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 
+// Weight images and activation-buffer regions start on 64-byte boundaries, a
+// whole number of SRAM words for every word width up to 64 bytes, so that a
+// region's first burst never starts mid-word.
 constexpr u64 region_align = 64;
 
 u64 align_up(u64 value, u64 alignment) {
