@@ -71,7 +71,8 @@ void require_bit_exact(const std::string& platform, const std::string& workload_
                        u32 steps) {
     const outcome o = run_platform(platform, workload_file, tiles, steps);
     if (tiles == 0)
-        require_baseline_cycles(platform + "/" + workload_file + "/" + std::to_string(steps), o.cycles);
+        require_baseline_cycles(platform + "/" + workload_file + "/" + std::to_string(steps),
+                                o.cycles);
     INFO(o.check.first_mismatch);
     CHECK(o.check.bit_exact);
     // The tiles perform exactly the effectual MACs the reference counts.
@@ -130,6 +131,16 @@ TEST_CASE("datacenter runs ds2_birnn bit-exact", "[system]") {
 }
 TEST_CASE("48 tiles run ds2_birnn bit-exact", "[system]") {
     require_bit_exact("datacenter", "ds2_birnn", 48, 3);
+}
+
+TEST_CASE("256 tiles run ds2_birnn bit-exact", "[system]") {
+    require_bit_exact("datacenter", "ds2_birnn", 256, 3);
+}
+TEST_CASE("datacenter runs the GRU teacher ds2_bigru bit-exact", "[system]") {
+    require_bit_exact("datacenter", "ds2_bigru", 47, 2);
+}
+TEST_CASE("48 tiles run the LSTM network ese_lstm bit-exact", "[system]") {
+    require_bit_exact("datacenter", "ese_lstm", 48, 2);
 }
 
 TEST_CASE("ds2_birnn does not fit the iot platform, and the error says by how much", "[system]") {
