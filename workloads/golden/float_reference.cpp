@@ -139,53 +139,23 @@ float_result run_float(const workload& w, u32 steps, const progress_fn& progress
     float_result result;
     result.steps = T;
     result.layers.resize(w.layers.size());
-    for (std::size_t l = 0; l < w.layers.size(); ++l) {
-        const layer_desc& layer = w.layers[l];
-        matrix<double> x(T, layer.inputs);
-        u32 offset = 0;
-        for (const golden::layer_source& s : sources[l]) {
-            for (u32 t = 0; t < T; ++t) {
-                double* to = x.row(t) + offset;
-                if (s.layer == golden::network_input) {
-                    const float* from = w.input.row(t);
-                    std::copy(from, from + s.width, to);
-                } else {
-                    const double* from =
-                        result.layers[static_cast<std::size_t>(s.layer)].output.row(t);
-                    std::copy(from, from + s.width, to);
-                }
-            }
-            offset += s.width;
-        }
-
-        std::vector<matrix<double>> directions(layer.directions());
-        for (u32 d = 0; d < layer.directions(); ++d) {
-            float_direction runner(layer, w.weights[l].directions[d], w.format);
+    matrix<double> network_input(T, w.input_size);
+    std::copy(w.input.data.begin(), w.input.data.begin() + network_input.data.size(),
+              network_input.data.begin());
+    std::vector<matrix<double>> directions(2);
+    golden::walk_network(
+        w, sources, T, network_input,
+        [&](std::size_t l, u32 d, const matrix<double>& x) -> const matrix<double>& {
+            float_direction runner(w.layers[l], w.weights[l].directions[d], w.format);
             run_progress where;
             where.layer = static_cast<u32>(l);
             where.layers = static_cast<u32>(w.layers.size());
             where.direction = d;
             runner.run(x, d == 1, directions[d], progress, where);
-        }
-
-        matrix<double>& out = result.layers[l].output;
-        if (!layer.bidirectional) {
-            out = std::move(directions[0]);
-            continue;
-        }
-        out = matrix<double>(T, layer.output_width());
-        for (u32 t = 0; t < T; ++t) {
-            const double* fwd = directions[0].row(t);
-            const double* bwd = directions[1].row(t);
-            double* to = out.row(t);
-            if (layer.merge == merge_mode::sum) {
-                for (u32 i = 0; i < layer.units; ++i) to[i] = fwd[i] + bwd[i];
-            } else {
-                std::copy(fwd, fwd + layer.units, to);
-                std::copy(bwd, bwd + layer.units, to + layer.units);
-            }
-        }
-    }
+            return directions[d];
+        },
+        [](double forward, double backward) { return forward + backward; },
+        [&](std::size_t l) -> matrix<double>& { return result.layers[l].output; });
     return result;
 }
 

@@ -215,49 +215,22 @@ golden_result run_fixed(const workload& w, u32 steps, const progress_fn& progres
     golden_result result;
     result.steps = T;
     result.layers.resize(w.layers.size());
-    for (std::size_t l = 0; l < w.layers.size(); ++l) {
-        const layer_desc& layer = w.layers[l];
-        matrix<i16> x(T, layer.inputs);
-        u32 offset = 0;
-        for (const golden::layer_source& s : sources[l]) {
-            const matrix<i16>& from = s.layer == golden::network_input
-                                          ? network_input
-                                          : result.layers[static_cast<std::size_t>(s.layer)].output;
-            for (u32 t = 0; t < T; ++t)
-                std::copy(from.row(t), from.row(t) + s.width, x.row(t) + offset);
-            offset += s.width;
-        }
-
-        layer_result& lr = result.layers[l];
-        lr.direction_output.resize(layer.directions());
-        lr.stats.resize(layer.directions());
-        for (u32 d = 0; d < layer.directions(); ++d) {
-            direction_runner runner(layer, w.weights[l].directions[d], f);
+    golden::walk_network(
+        w, sources, T, network_input,
+        [&](std::size_t l, u32 d, const matrix<i16>& x) -> const matrix<i16>& {
+            layer_result& lr = result.layers[l];
+            lr.direction_output.resize(w.layers[l].directions());
+            lr.stats.resize(w.layers[l].directions());
+            direction_runner runner(w.layers[l], w.weights[l].directions[d], f);
             run_progress where;
             where.layer = static_cast<u32>(l);
             where.layers = static_cast<u32>(w.layers.size());
             where.direction = d;
             runner.run(x, d == 1, lr.direction_output[d], lr.stats[d], progress, where);
-        }
-
-        if (!layer.bidirectional) {
-            lr.output = lr.direction_output[0];
-            continue;
-        }
-        const matrix<i16>& fwd = lr.direction_output[0];
-        const matrix<i16>& bwd = lr.direction_output[1];
-        lr.output = matrix<i16>(T, layer.output_width());
-        for (u32 t = 0; t < T; ++t) {
-            i16* out = lr.output.row(t);
-            if (layer.merge == merge_mode::sum) {
-                for (u32 i = 0; i < layer.units; ++i)
-                    out[i] = fixed::merge_sum(fwd.at(t, i), bwd.at(t, i), f);
-            } else {
-                std::copy(fwd.row(t), fwd.row(t) + layer.units, out);
-                std::copy(bwd.row(t), bwd.row(t) + layer.units, out + layer.units);
-            }
-        }
-    }
+            return lr.direction_output[d];
+        },
+        [&](i16 forward, i16 backward) { return fixed::merge_sum(forward, backward, f); },
+        [&](std::size_t l) -> matrix<i16>& { return result.layers[l].output; });
     return result;
 }
 
