@@ -63,10 +63,10 @@ controller::controller(sc_core::sc_module_name name, const ctrl_params& params, 
 void controller::set_workload(const workload& w, u32 steps) {
     workload_ = &w;
     if (steps > w.sequence_length)
-        fail("{} time steps requested but workload '{}' ({}) has sequence_length {}", steps, w.name, w.file,
-             w.sequence_length);
+        fail("{} time steps requested but workload '{}' ({}) has sequence_length {}", steps, w.name,
+             w.file, w.sequence_length);
     steps_ = steps == 0 ? w.sequence_length : steps;
-    value_bytes_ = w.format.activation_bits <= 8 ? 1 : 2;
+    value_bytes_ = packed_value_bytes(w.format.activation_bits);
     map_and_check();
 }
 
@@ -178,18 +178,8 @@ void controller::load_tiles(sc_time& local) {
                          bytes.size(), p.tile);
                 std::vector<u8>().swap(bytes);
 
-                pe_command command;
-                pe_layer_setup setup;
-                setup.slot = p.slot;
-                setup.kind = layer.kind;
-                setup.activation = layer.activation;
-                setup.format = w.format;
-                setup.inputs = layer.inputs;
-                setup.units_total = layer.units;
-                setup.first_unit = p.first_unit;
-                setup.units = p.units;
-                setup.image_addr = p.image_addr;
-                command.body = setup;
+                pe_command command(
+                    make_layer_setup(layer, w.format, p.slot, p.first_unit, p.units, p.image_addr));
                 payload_.set_extension(&command);
                 bytes_.assign(params_.command_bytes, 0);
                 transport(tlm::TLM_WRITE_COMMAND, tile_address(p.tile, tile_control_base),

@@ -23,6 +23,11 @@ namespace masr {
 
 constexpr unsigned mask_word_bits = 64;
 
+// Bytes per packed value for a format of `bits` bits (<= 16): 1 or 2.
+constexpr u32 packed_value_bytes(unsigned bits) {
+    return bits <= 8 ? 1 : 2;
+}
+
 constexpr unsigned mask_words(unsigned length) {
     return (length + mask_word_bits - 1) / mask_word_bits;
 }
@@ -118,8 +123,9 @@ inline void for_each_effectual(const u64* weight_mask, const u64* activation_mas
         prefix[k] = count;
         count += static_cast<u32>(__builtin_popcountll(activation_mask[k]));
     }
-    for_each_effectual_word(weight_mask, activation_mask, prefix.data(), words, [](unsigned, u32) {},
-                            std::forward<F>(f));
+    for_each_effectual_word(
+        weight_mask, activation_mask, prefix.data(), words, [](unsigned, u32) {},
+        std::forward<F>(f));
 }
 
 }  // namespace masr

@@ -70,6 +70,23 @@ struct pe_step {
 
 const char* to_string(pe_round round);
 
+// The setup of slot `slot`: units [first_unit, first_unit + units) of one
+// direction of `layer`, its image at image_addr.
+inline pe_layer_setup make_layer_setup(const layer_desc& layer, const fixed_format& format,
+                                       u32 slot, u32 first_unit, u32 units, u64 image_addr) {
+    pe_layer_setup s;
+    s.slot = slot;
+    s.kind = layer.kind;
+    s.activation = layer.activation;
+    s.format = format;
+    s.inputs = layer.inputs;
+    s.units_total = layer.units;
+    s.first_unit = first_unit;
+    s.units = units;
+    s.image_addr = image_addr;
+    return s;
+}
+
 // The extension: holds either a pe_layer_setup or a pe_step.
 struct pe_command : tlm::tlm_extension<pe_command> {
     std::variant<pe_layer_setup, pe_step> body;

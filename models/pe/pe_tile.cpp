@@ -28,10 +28,6 @@ u64 to_cycles(const sc_time& t, const sc_time& clock) {
     return (t.value() + c - 1) / c;
 }
 
-u32 value_bytes_of(unsigned bits) {
-    return bits <= 8 ? 1 : 2;
-}
-
 pe_core_timing timing_of(const pe_params& p) {
     pe_core_timing t;
     t.lanes = p.lanes;
@@ -176,20 +172,20 @@ bool pe_tile::run_setup(tlm::tlm_generic_payload& trans, pe_layer_setup& s, sc_t
     const bool recurrent = s.kind != layer_kind::dense;
     if (h.kind != s.kind || h.inputs != s.inputs ||
         h.recurrent != (recurrent ? s.units_total : 0) || h.first_unit != s.first_unit ||
-        h.units != s.units || h.value_bytes != value_bytes_of(f.weight_bits))
+        h.units != s.units || h.value_bytes != packed_value_bytes(f.weight_bits))
         return bad(fmt::format(
             "weight image at 0x{:x} is a {} slice [{}, +{}) of {}x{} with {}-byte weights; the "
             "command expects a {} slice [{}, +{}) of {}x{} with {}-byte weights",
             s.image_addr, enum_to_string(h.kind), h.first_unit, h.units, h.inputs, h.recurrent,
             h.value_bytes, enum_to_string(s.kind), s.first_unit, s.units, s.inputs,
-            recurrent ? s.units_total : 0, value_bytes_of(f.weight_bits)));
+            recurrent ? s.units_total : 0, packed_value_bytes(f.weight_bits)));
 
     if (slots_.size() <= s.slot) slots_.resize(s.slot + 1);
     slot_state& slot = slots_[s.slot];
     slot.configured = true;
     slot.setup = s;
     slot.header = h;
-    slot.activation_bytes = value_bytes_of(f.activation_bits);
+    slot.activation_bytes = packed_value_bytes(f.activation_bits);
     slot.h.assign(s.units, 0);
     slot.cell.assign(s.kind == layer_kind::lstm ? s.units : 0, 0);
     slot.z.assign(s.kind == layer_kind::gru ? s.units : 0, 0);

@@ -122,7 +122,7 @@ weight_image pack_weight_image(const layer_desc& layer, const direction_weights&
     if (weights.bias.size() != std::size_t{gates} * n)
         fail("layer '{}': {} biases, expected {}", layer.name, weights.bias.size(), gates * n);
 
-    const u32 value_bytes = format.weight_bits <= 8 ? 1 : 2;
+    const u32 value_bytes = packed_value_bytes(format.weight_bits);
     const i64 lo = value_bytes == 1 ? -128 : -32768;
     const i64 hi = value_bytes == 1 ? 127 : 32767;
     auto check_row = [&](const i16* row, u32 length, u32 global_row, const char* part) {

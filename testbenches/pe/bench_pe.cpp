@@ -26,16 +26,9 @@ struct bench_result {
 // 50 %-sparse x_t and h_(t-1).
 void run(tile_bench& bench, const workload& w, u32 layer, u32 units, u32 steps, bench_result& out) {
     const layer_desc& l = w.layers[layer];
-    pe_layer_setup s;
-    s.kind = l.kind;
-    s.activation = l.activation;
-    s.format = w.format;
-    s.inputs = l.inputs;
-    s.units_total = l.units;
-    s.units = units;
-    s.image_addr =
+    const u64 image =
         bench.load_image(pack_weight_image(l, w.weights[layer].directions[0], 0, units, w.format));
-    pe_command setup(s);
+    pe_command setup(make_layer_setup(l, w.format, 0, 0, units, image));
     if (bench.send(setup) != tlm::TLM_OK_RESPONSE) throw std::runtime_error("setup failed");
     std::mt19937 rng(1);
     std::uniform_int_distribution<int> value(1, 2000);

@@ -67,21 +67,12 @@ inline direction_run run_direction(tile_bench& bench, const workload& w, const l
                                    const direction_weights& weights, const matrix<i16>& input,
                                    bool backward, const std::vector<placed_slice>& slices,
                                    const matrix<i16>* expected) {
-    const u32 avb = w.format.activation_bits <= 8 ? 1 : 2;
+    const u32 avb = packed_value_bytes(w.format.activation_bits);
     for (const placed_slice& s : slices) {
         const weight_image image =
             pack_weight_image(layer, weights, s.first_unit, s.units, w.format);
-        pe_layer_setup setup;
-        setup.slot = s.slot;
-        setup.kind = layer.kind;
-        setup.activation = layer.activation;
-        setup.format = w.format;
-        setup.inputs = layer.inputs;
-        setup.units_total = layer.units;
-        setup.first_unit = s.first_unit;
-        setup.units = s.units;
-        setup.image_addr = bench.load_image(image);
-        pe_command command(setup);
+        pe_command command(make_layer_setup(layer, w.format, s.slot, s.first_unit, s.units,
+                                            bench.load_image(image)));
         REQUIRE(bench.send(command) == tlm::TLM_OK_RESPONSE);
     }
     direction_run run;

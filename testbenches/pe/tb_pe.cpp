@@ -68,17 +68,7 @@ TEST_CASE("bad commands get error responses and leave the tile usable", "[unit][
     driver drv("driver");
     drv.body = [&] {
         auto setup_of = [&](u32 l, u32 slot, u64 addr) {
-            pe_layer_setup s;
-            s.slot = slot;
-            s.kind = w.layers[l].kind;
-            s.activation = w.layers[l].activation;
-            s.format = w.format;
-            s.inputs = w.layers[l].inputs;
-            s.units_total = w.layers[l].units;
-            s.first_unit = 0;
-            s.units = w.layers[l].units;
-            s.image_addr = addr;
-            return s;
+            return make_layer_setup(w.layers[l], w.format, slot, 0, w.layers[l].units, addr);
         };
         const u64 rnn_image = bench.load_image(pack_weight_image(
             w.layers[l1], w.weights[l1].directions[0], 0, w.layers[l1].units, w.format));

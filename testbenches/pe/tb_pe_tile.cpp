@@ -215,15 +215,7 @@ TEST_CASE("hand-worked latency of a tiny dense round", "[system][pe]") {
     drv.body = [&] {
         const weight_image image = pack_weight_image(layer, dw, 0, 2, f);
         REQUIRE(image.bytes.size() == 104);
-        pe_layer_setup s;
-        s.kind = layer.kind;
-        s.activation = layer.activation;
-        s.format = f;
-        s.inputs = 64;
-        s.units_total = 2;
-        s.units = 2;
-        s.image_addr = bench.load_image(image);
-        pe_command setup(s);
+        pe_command setup(make_layer_setup(layer, f, 0, 0, 2, bench.load_image(image)));
         REQUIRE(bench.send(setup, &setup_time) == tlm::TLM_OK_RESPONSE);
         bench.write_vector(x_addr, sparse_vector::encode(std::vector<i16>(64, 1024)), 2);
         pe_step step;
