@@ -14,4 +14,10 @@ std::string location(const std::string& file, const YAML::Node& node) {
     return location(file, line);
 }
 
+std::string bytes_text(unsigned long long bytes) {
+    if (bytes >= (1ull << 20)) return fmt::format("{:.2f} MiB", bytes / 1048576.0);
+    if (bytes >= 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+    return fmt::format("{} B", bytes);
+}
+
 }  // namespace masr

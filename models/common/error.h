@@ -23,6 +23,9 @@ public:
 std::string location(const std::string& file, const YAML::Node& node);
 std::string location(const std::string& file, int line);
 
+// "2.85 MiB", "180.0 KiB", "40 B", for capacity messages.
+std::string bytes_text(unsigned long long bytes);
+
 template <typename... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
     throw input_error(fmt::format(format, std::forward<Args>(args)...));

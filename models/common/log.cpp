@@ -18,6 +18,11 @@ log_clock& clock_source() {
     return clock;
 }
 
+std::string& fault_text() {
+    static std::string text;
+    return text;
+}
+
 }  // namespace
 
 log_level parse_log_level(const std::string& text) {
@@ -59,6 +64,18 @@ log_level configured_log_level(const std::string& name) {
         }
     }
     return level;
+}
+
+const std::string& first_fault() {
+    return fault_text();
+}
+
+void clear_faults() {
+    fault_text().clear();
+}
+
+void logger::note_fault(const std::string& message) const {
+    if (fault_text().empty()) fault_text() = name_ + ": " + message;
 }
 
 void set_log_clock(log_clock clock) {

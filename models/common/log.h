@@ -27,6 +27,11 @@ log_level configured_log_level(const std::string& name);
 using log_clock = double (*)();
 void set_log_clock(log_clock clock);
 
+// The first fault a model reported (logger::fault) in this process, "" if
+// none: what a tool tells the user when a run stops early.
+const std::string& first_fault();
+void clear_faults();
+
 class logger {
 public:
     explicit logger(std::string name);
@@ -44,6 +49,14 @@ public:
     void warn(fmt::format_string<Args...> f, Args&&... args) const {
         emit(log_level::warning, f, std::forward<Args>(args)...);
     }
+    // An error that stops the run: logged, and kept as first_fault() when it
+    // is the first. The model then stops the simulation.
+    template <typename... Args>
+    void fault(fmt::format_string<Args...> f, Args&&... args) const {
+        const std::string message = fmt::format(f, std::forward<Args>(args)...);
+        write(log_level::error, message);
+        note_fault(message);
+    }
     template <typename... Args>
     void info(fmt::format_string<Args...> f, Args&&... args) const {
         emit(log_level::info, f, std::forward<Args>(args)...);
@@ -59,6 +72,7 @@ private:
         if (enabled(level)) write(level, fmt::format(f, std::forward<Args>(args)...));
     }
     void write(log_level level, const std::string& message) const;
+    void note_fault(const std::string& message) const;
 
     std::string name_;
     log_level level_;

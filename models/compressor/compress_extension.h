@@ -11,6 +11,10 @@ namespace masr {
 struct compress_extension : tlm::tlm_extension<compress_extension> {
     // Request: bytes per packed value, 1 or 2.
     u32 value_bytes = 2;
+    // Request: the write's annotated delay is when the first element reaches
+    // the compressor; the last one arrives this many cycles later (the NLU
+    // streams units in as they are done). 0: all at once.
+    u64 last_offset_cycles = 0;
     // Response, valid when the write returns TLM_OK_RESPONSE: non-zero
     // elements, and bytes written at the destination (mask words, packed
     // values, zero padding to a multiple of 8).

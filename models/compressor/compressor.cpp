@@ -121,18 +121,13 @@ void compressor::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& 
     const u64 start_cycle = (start.value() + period - 1) / period;
     const u64 begin = std::max(start_cycle, busy_until_);
     const u64 intake = (u64{length} + elements_per_cycle_ - 1) / elements_per_cycle_;
-    busy_until_ = begin + intake;
-    delay += sc_core::sc_time::from_value((begin + intake + latency_cycles_) * period) - start;
+    // Streamed input: the detector cannot finish before the last element is in.
+    const u64 last_in = request ? start_cycle + request->last_offset_cycles + 1 : 0;
+    const u64 intake_end = std::max(begin + intake, last_in);
+    busy_until_ = intake_end;
+    delay += sc_core::sc_time::from_value((intake_end + latency_cycles_) * period) - start;
 
-    write_.set_command(tlm::TLM_WRITE_COMMAND);
-    write_.set_address(address);
-    write_.set_data_ptr(encoded_.data());
-    write_.set_data_length(static_cast<unsigned int>(size));
-    write_.set_streaming_width(static_cast<unsigned int>(size));
-    write_.set_byte_enable_ptr(nullptr);
-    write_.set_byte_enable_length(0);
-    write_.set_dmi_allowed(false);
-    write_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare(write_, tlm::TLM_WRITE_COMMAND, address, encoded_.data(), size);
     out->b_transport(write_, delay);
     if (write_.is_response_error()) {
         log.warn("write of the {}-byte encoded vector to 0x{:x} failed downstream: {}", size,

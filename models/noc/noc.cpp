@@ -92,6 +92,8 @@ noc::noc(sc_core::sc_module_name name, const noc_params& params, u32 tiles,
          sc_core::sc_time clock_period)
     : sc_module(name),
       host("host"),
+      host_out("host_out"),
+      tile_in("tile_in"),
       tile_out("tile_out"),
       clock_period_(clock_period),
       geometry_(resolve_noc_geometry(params, tiles)),
@@ -106,9 +108,12 @@ noc::noc(sc_core::sc_module_name name, const noc_params& params, u32 tiles,
     else
         routing_ = std::make_unique<ring_routing>(geometry_.routers);
 
-    host.register_b_transport(this, &noc::b_transport);
-    host.register_transport_dbg(this, &noc::transport_dbg);
+    host.register_b_transport(this, &noc::host_transport);
+    host.register_transport_dbg(this, &noc::host_transport_dbg);
     host.register_get_direct_mem_ptr(this, &noc::get_direct_mem_ptr);
+    tile_in.register_b_transport(this, &noc::tile_transport);
+    tile_in.register_transport_dbg(this, &noc::tile_transport_dbg);
+    tile_in.register_get_direct_mem_ptr(this, &noc::tile_get_direct_mem_ptr);
     tile_out.register_invalidate_direct_mem_ptr(this, &noc::invalidate_direct_mem_ptr);
     eject_.register_b_transport(this, &noc::eject);
 
@@ -150,10 +155,12 @@ noc::noc(sc_core::sc_module_name name, const noc_params& params, u32 tiles,
     attach.accept_injection(inject_, noc_port::host, params.host_port_contention);
     host_injection_ = injections++;
 
-    stats_.counter("transfers", transfers, "host transactions completed (a multicast counts once)");
+    stats_.counter("transfers", transfers,
+                   "transactions completed, from any node (a multicast counts once)");
     stats_.counter("bytes", bytes, "data bytes of those transactions (headers not included)");
     stats_.counter("latency_cycles_total", latency_cycles_total,
-                   "sum of start-to-completion latencies seen by the host, tile time included");
+                   "sum of start-to-completion latencies seen by the requesters, target time "
+                   "included");
     stats_.counter("latency_cycles_max", latency_cycles_max, "largest such latency");
     stats_.counter("multicast_transfers", multicast_transfers, "multicast WRITEs");
     stats_.counter("error_responses", error_responses,
@@ -167,6 +174,9 @@ void noc::end_of_elaboration() {
     if (tile_out.size() != geometry_.tiles)
         fail("{}.tile_out is bound to {} targets, expected one per tile ({})", name(),
              tile_out.size(), geometry_.tiles);
+    if (tile_in.size() > geometry_.tiles)
+        fail("{}.tile_in is bound by {} initiators, expected at most one per tile ({})", name(),
+             tile_in.size(), geometry_.tiles);
 }
 
 std::unique_ptr<noc_route> noc::acquire_route() {
@@ -187,6 +197,7 @@ bool noc::decode(tlm::tlm_generic_payload& payload, noc_route& route) {
     const u64 address = payload.get_address();
     route.local_address = address & 0xffff'ffffu;
     route.destinations.clear();
+    route.eject = noc_port::tile;
     if (const auto* multicast = payload.get_extension<multicast_extension>()) {
         if (payload.get_command() != tlm::TLM_WRITE_COMMAND) {
             log.warn("multicast {} at local address {:#x}: only WRITE can be multicast",
@@ -214,20 +225,40 @@ bool noc::decode(tlm::tlm_generic_payload& payload, noc_route& route) {
                                  route.destinations.end());
         return true;
     }
-    const u64 tile = address >> 32;
-    if (tile >= geometry_.tiles) {
+    const u64 node = address >> 32;
+    if (node == noc_host_node) {
+        if (host_out.size() == 0) {
+            log.warn("{} at address {:#x}: the control node (node 0x{:x}) is not connected",
+                     command_name(payload.get_command()), address, noc_host_node);
+            payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return false;
+        }
+        route.destinations.push_back(geometry_.host_node);
+        route.eject = noc_port::host;
+        return true;
+    }
+    if (node >= geometry_.tiles) {
         log.warn(
-            "{} at address {:#x}: tile {} (address bits 63..32) does not exist, expected "
-            "tiles 0 to {}",
-            command_name(payload.get_command()), address, tile, geometry_.tiles - 1);
+            "{} at address {:#x}: node {} (address bits 63..32) does not exist, expected "
+            "tiles 0 to {} or the control node 0x{:x}",
+            command_name(payload.get_command()), address, node, geometry_.tiles - 1,
+            noc_host_node);
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return false;
     }
-    route.destinations.push_back(static_cast<u32>(tile));
+    route.destinations.push_back(static_cast<u32>(node));
     return true;
 }
 
-void noc::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+void noc::host_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    transport({noc_port::host, no_tile}, payload, delay);
+}
+
+void noc::tile_transport(int tile, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    transport({noc_port::tile, static_cast<u32>(tile)}, payload, delay);
+}
+
+void noc::transport(node from, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
     std::unique_ptr<noc_route> route = acquire_route();
     if (!decode(payload, *route)) {
         ++error_responses;
@@ -247,17 +278,20 @@ void noc::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay
 
     noc_route* previous = payload.set_extension(route.get());
     payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    route->responding_tile = no_tile;
-    inject_[host_injection_]->b_transport(payload, delay);
-    if (payload.get_command() == tlm::TLM_READ_COMMAND && route->responding_tile != no_tile) {
-        // The data (or, after an error, only the header) travels back to the host.
+    route->responded = false;
+    const node target{route->eject,
+                      route->eject == noc_port::host ? no_tile : route->destinations.front()};
+    inject_[injection_of(from)]->b_transport(payload, delay);
+    if (payload.get_command() == tlm::TLM_READ_COMMAND && route->responded) {
+        // The data (or, after an error, only the header) travels back to the requester.
         route->phase = noc_route::leg::response;
-        route->destinations.assign(1, geometry_.host_node);
+        route->destinations.assign(1, router_of(from));
+        route->eject = from.kind;
         route->first = 0;
         route->last = 1;
         set_packet(*route,
                    header_bytes_ + (payload.is_response_ok() ? payload.get_data_length() : 0));
-        inject_[tile_injection_[route->responding_tile]]->b_transport(payload, delay);
+        inject_[injection_of(target)]->b_transport(payload, delay);
     }
     payload.set_extension(previous);
     payload.set_address(address);
@@ -275,14 +309,29 @@ void noc::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay
 }
 
 void noc::eject(int port, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-    const ejection& at = ejections_[static_cast<std::size_t>(port)];
-    if (at.kind == noc_port::host) return;  // a read response has reached the controller
     noc_route& route = *payload.get_extension<noc_route>();
+    if (route.phase == noc_route::leg::response) return;  // a read response reached its requester
+    const ejection& at = ejections_[static_cast<std::size_t>(port)];
     payload.set_address(route.local_address);
-    tile_out[static_cast<int>(at.tile)]->b_transport(payload, delay);
-    // A read's response is injected by b_transport once the request's call
+    if (at.kind == noc_port::host)
+        host_out[0]->b_transport(payload, delay);
+    else
+        tile_out[static_cast<int>(at.tile)]->b_transport(payload, delay);
+    // A read's response is injected by transport() once the request's call
     // chain has returned, so that the stack holds one path, not two.
-    route.responding_tile = at.tile;
+    route.responded = true;
+}
+
+unsigned int noc::host_transport_dbg(tlm::tlm_generic_payload& payload) {
+    return transport_dbg(payload);
+}
+
+unsigned int noc::tile_transport_dbg(int, tlm::tlm_generic_payload& payload) {
+    return transport_dbg(payload);
+}
+
+bool noc::tile_get_direct_mem_ptr(int, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi) {
+    return get_direct_mem_ptr(payload, dmi);
 }
 
 unsigned int noc::transport_dbg(tlm::tlm_generic_payload& payload) {
@@ -310,6 +359,10 @@ unsigned int noc::transport_dbg(tlm::tlm_generic_payload& payload) {
             done = first ? n : std::min(done, n);
             first = false;
         }
+    } else if ((address >> 32) == noc_host_node) {
+        if (host_out.size() == 0) return 0;
+        payload.set_address(local);
+        done = host_out[0]->transport_dbg(payload);
     } else {
         const u64 tile = address >> 32;
         if (tile >= geometry_.tiles) {

@@ -1,12 +1,15 @@
 #pragma once
 // The inter-tile network on chip: routers (models/noc/router.h) connected as
 // a 2D mesh or a bidirectional ring, with a network interface that turns the
-// controller's (host's) TLM requests into packets:
-//   * bits 63..32 of the address select the tile, bits 31..0 are the
-//     tile-local address passed on to tile_out[tile] (rebased);
+// requests of the control node (`host`) and of every tile (`tile_in[t]`)
+// into packets:
+//   * bits 63..32 of the address select the node: a tile index, or
+//     noc_host_node for the control node; bits 31..0 are the node-local
+//     address passed on to tile_out[tile] or host_out (rebased);
 //   * a WRITE with a multicast_extension goes to every listed tile along a
 //     multicast tree and completes when the last copy has arrived;
-//   * a READ sends a request header to the tile and the data back to the host;
+//   * a READ sends a request header to the node and the data back to the
+//     requester;
 //   * transport_dbg is routed without timing; there is no DMI across the NoC.
 // Timing (virtual cut-through, per packet of B bytes over h hops):
 //   h * hop_cycles + ceil(B / link_bytes) cycles when no link is busy; every
@@ -79,6 +82,13 @@ struct noc_geometry {
 // parameter and what was expected.
 noc_geometry resolve_noc_geometry(const noc_params& params, u32 tiles);
 
+// Node field (address bits 63..32) of the control node.
+constexpr u64 noc_host_node = 0xffff'ffff;
+// A NoC address: node (a tile index or noc_host_node) and node-local address.
+constexpr u64 noc_address(u64 node, u64 local) {
+    return (node << 32) | (local & 0xffff'ffffu);
+}
+
 // Delivers one WRITE to several tiles: the listed tile indices replace the
 // tile field of the address (bits 63..32 are ignored). Duplicates count once.
 struct multicast_extension : tlm::tlm_extension<multicast_extension> {
@@ -92,15 +102,18 @@ struct multicast_extension : tlm::tlm_extension<multicast_extension> {
     }
 };
 
-// Stack for a thread that initiates NoC transfers: forwarding nests one
-// b_transport per hop on the caller's stack, about 1.3 KB per hop in
-// sanitizer builds; 4 MiB covers a 2048-hop path with room to spare.
-constexpr std::size_t noc_thread_stack_bytes = std::size_t{4} << 20;
-
 class noc : public sc_core::sc_module {
 public:
-    // The controller's port.
+    // Requests of the control node (the sequencer and streamer side).
     tlm_utils::simple_target_socket<noc> host;
+    // Requests for the control node (node noc_host_node); may stay unbound.
+    tlm_utils::multi_passthrough_initiator_socket<noc, 32, tlm::tlm_base_protocol_types, 1,
+                                                  sc_core::SC_ZERO_OR_MORE_BOUND>
+        host_out;
+    // Requests of the tiles: bound at most once per tile, tile 0 first.
+    tlm_utils::multi_passthrough_target_socket<noc, 32, tlm::tlm_base_protocol_types, 0,
+                                               sc_core::SC_ZERO_OR_MORE_BOUND>
+        tile_in;
     // To the tiles: bound once per tile, tile 0 first.
     tlm_utils::multi_passthrough_initiator_socket<noc> tile_out;
 
@@ -111,10 +124,10 @@ public:
     const noc_routing& routing() const { return *routing_; }
     const router& router_at(u32 index) const { return *routers_.at(index); }
 
-    // Per host transaction (a multicast counts once).
+    // Per transaction from any node (a multicast counts once).
     u64 transfers = 0;
     u64 bytes = 0;                 // data bytes requested (data_length; headers not included)
-    u64 latency_cycles_total = 0;  // start to completion as seen by the host, tile time included
+    u64 latency_cycles_total = 0;  // start to completion as the requester sees it
     u64 latency_cycles_max = 0;
     u64 multicast_transfers = 0;
     u64 error_responses = 0;  // transactions returned with an error status
@@ -122,24 +135,35 @@ public:
     logger log{name()};
 
 private:
-    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    static constexpr u32 no_tile = ~u32{0};
+    // A requester or a responder: a tile, or the control node (tile no_tile).
+    struct node {
+        noc_port kind;  // tile or host
+        u32 tile;
+    };
+
+    void host_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    void tile_transport(int tile, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    void transport(node from, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    unsigned int host_transport_dbg(tlm::tlm_generic_payload& payload);
+    unsigned int tile_transport_dbg(int tile, tlm::tlm_generic_payload& payload);
     unsigned int transport_dbg(tlm::tlm_generic_payload& payload);
     bool get_direct_mem_ptr(tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
+    bool tile_get_direct_mem_ptr(int tile, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
     void eject(int port, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void invalidate_direct_mem_ptr(int tile, sc_dt::uint64 start, sc_dt::uint64 end);
     void end_of_elaboration() override;
 
-    // Fills route.destinations from the address or the multicast list; false
-    // (with the response status set and a warning logged) when invalid.
+    // Fills route.destinations and route.eject from the address or the
+    // multicast list; false (with the response status set and a warning
+    // logged) when invalid.
     bool decode(tlm::tlm_generic_payload& payload, noc_route& route);
     void set_packet(noc_route& route, u64 packet_bytes) const;
     std::unique_ptr<noc_route> acquire_route();
+    int injection_of(node n) const { return n.kind == noc_port::host ? host_injection_ : tile_injection_[n.tile]; }
+    u32 router_of(node n) const { return n.kind == noc_port::host ? geometry_.host_node : n.tile; }
 
-    static constexpr u32 no_tile = ~u32{0};
-    struct ejection {
-        noc_port kind;  // tile or host
-        u32 tile;
-    };
+    using ejection = node;
 
     sc_core::sc_time clock_period_;
     noc_geometry geometry_;

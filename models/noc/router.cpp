@@ -71,6 +71,12 @@ const char* ring_routing::link_name(noc_port port) const {
     }
 }
 
+u64 noc_link::book(u64 head, u64 cycles, u64 now) {
+    if (!shared) return head;
+    busy.prune(now);
+    return busy.book_contiguous(head, cycles);
+}
+
 noc_link::noc_link(const std::string& scope, bool is_shared) : shared(is_shared), stats(scope) {
     stats.counter("bytes", bytes, "bytes carried (headers included, each packet once)");
     stats.counter("busy_cycles", busy_cycles, "cycles the link was occupied serialising packets");
@@ -84,7 +90,8 @@ router::router(sc_core::sc_module_name name, u32 index, const noc_routing& routi
       out("out"),
       index_(index),
       routing_(routing),
-      hop_time_(sc_core::sc_time::from_value(clock_period.value() * hop_cycles)) {
+      hop_time_(sc_core::sc_time::from_value(clock_period.value() * hop_cycles)),
+      period_(clock_period.value()) {
     in.register_b_transport(this, &router::b_transport);
     output_socket_.fill(-1);
     stats_.counter("packets", packets, "packet heads switched (one per multicast branch)");
@@ -111,8 +118,7 @@ void router::connect_ejection(noc_port port, base_target_socket_type& target, bo
 
 noc_port router::output_for(const noc_route& route, u32 destination) const {
     const noc_port port = routing_.next(index_, destination);
-    return port == noc_port::tile && route.phase == noc_route::leg::response ? noc_port::host
-                                                                             : port;
+    return port == noc_port::tile ? route.eject : port;
 }
 
 void router::b_transport(int input, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
@@ -128,14 +134,13 @@ void router::b_transport(int input, tlm::tlm_generic_payload& payload, sc_core::
     ++packets;
     if (noc_link* injection = input_links_[static_cast<std::size_t>(input)]) {
         // A local port has no hop latency: it only serialises the packet.
-        const sc_core::sc_time head = route->origin + delay;
-        const sc_core::sc_time start =
-            injection->shared && injection->busy_until > head ? injection->busy_until : head;
-        injection->busy_until = start + route->serialisation;
+        const u64 head = cycle_of(route->origin + delay);
+        const u64 start =
+            injection->book(head, route->serialisation_cycles, cycle_of(route->origin));
         injection->bytes += route->bytes;
         injection->busy_cycles += route->serialisation_cycles;
         ++injection->transfers;
-        delay = start - route->origin;
+        delay = sc_core::sc_time::from_value(start * period_) - route->origin;
     }
     if (route->last - route->first == 1) {
         forward(output_for(*route, route->destinations[route->first]), *route, payload, delay);
@@ -188,10 +193,9 @@ void router::forward(noc_port port, noc_route& route, tlm::tlm_generic_payload& 
     // then occupied for the packet's serialisation; the head reaches the next
     // router hop_cycles later, and the tail reaches an ejection target one
     // serialisation after the head.
-    const sc_core::sc_time head = route.origin + delay;
-    const sc_core::sc_time start =
-        link->shared && link->busy_until > head ? link->busy_until : head;
-    link->busy_until = start + route.serialisation;
+    const u64 head = cycle_of(route.origin + delay);
+    const u64 start_cycle = link->book(head, route.serialisation_cycles, cycle_of(route.origin));
+    const sc_core::sc_time start = sc_core::sc_time::from_value(start_cycle * period_);
     link->bytes += route.bytes;
     link->busy_cycles += route.serialisation_cycles;
     ++link->transfers;

@@ -16,6 +16,7 @@
 #include <tlm>
 #include <vector>
 
+#include "models/common/busy_calendar.h"
 #include "models/common/log.h"
 #include "models/common/stats.h"
 #include "models/common/types.h"
@@ -87,8 +88,11 @@ struct noc_route : tlm::tlm_extension<noc_route> {
     std::vector<u32> destinations;
     u32 first = 0;
     u32 last = 0;
-    // Set by the NoC when a unicast request reaches its tile (for the read response).
+    // Ejection port at the destination routers of this leg (tile or host).
+    noc_port eject = noc_port::tile;
+    // Set by the NoC when a unicast request reaches its node (for the read response).
     u32 responding_tile = 0;
+    bool responded = false;
 
     tlm::tlm_extension_base* clone() const override { return new noc_route(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {
@@ -97,13 +101,17 @@ struct noc_route : tlm::tlm_extension<noc_route> {
 };
 
 // One directed link: a router's output port, or the injection port into a
-// router from its tile or from the host. busy_until is the time the link
-// finishes serialising its last packet; a packet whose head arrives earlier
-// waits for it (when the link is shared).
+// router from its tile or from the host. Its calendar holds the cycles the
+// link is serialising packets; a packet whose head arrives while it is busy
+// waits for the first gap that holds all of it (when the link is shared).
 struct noc_link {
     noc_link(const std::string& scope, bool shared);
 
-    sc_core::sc_time busy_until;
+    // Books the packet's serialisation from its head's arrival (cycle) on:
+    // the earliest start at which the link is free for all of it.
+    u64 book(u64 head, u64 cycles, u64 now);
+
+    busy_calendar busy;
     bool shared;
     u64 bytes = 0;
     u64 busy_cycles = 0;
@@ -125,6 +133,8 @@ public:
 
     router(sc_core::sc_module_name name, u32 index, const noc_routing& routing,
            sc_core::sc_time clock_period, u32 hop_cycles);
+    // Cycle of an absolute time (times here are whole cycles).
+    u64 cycle_of(const sc_core::sc_time& t) const { return t.value() / period_; }
 
     // Elaboration: output `port` (east..south) to a neighbour router.
     void connect(noc_port port, router& neighbour);
@@ -159,6 +169,7 @@ private:
     u32 index_;
     const noc_routing& routing_;
     sc_core::sc_time hop_time_;
+    u64 period_;
     std::array<std::unique_ptr<noc_link>, noc_port_count> outputs_;
     std::array<int, noc_port_count> output_socket_{};  // index into `out`, -1 = none
     int outputs_bound_ = 0;

@@ -1,106 +1,102 @@
 #pragma once
-// The command interface of the PE tile (models/pe/pe_tile.h): how the
-// controller configures a tile and runs one round of one time step on it.
+// The command interface of the PE tile (models/pe/pe_tile.h): how the tile
+// controller configures a slot and runs one pass of one round on it.
 //
-// A command is a TLM WRITE to the tile's `control` socket (the PE control
-// window, docs/architecture.md) carrying a pe_command extension; the data
-// pointer and length of the payload are not used (send any buffer, e.g. 8
-// bytes). The response status is TLM_OK_RESPONSE when the command ran, and
-// TLM_COMMAND_ERROR_RESPONSE / TLM_GENERIC_ERROR_RESPONSE (with a warning in
-// the tile's log naming what was wrong) otherwise. The annotated delay of
-// b_transport is the time until the tile has finished the command (its
-// output slice written into the activation buffer); the tile keeps a "busy
-// until" time, so commands sent while it is busy queue behind it.
+// A command is a TLM WRITE to the tile's `control` socket carrying a
+// pe_command extension; the data pointer and length of the payload are not
+// used (send any buffer, e.g. 8 bytes). The response status is
+// TLM_OK_RESPONSE when the command ran, and TLM_COMMAND_ERROR_RESPONSE /
+// TLM_GENERIC_ERROR_RESPONSE (with a warning in the tile's log naming what
+// was wrong) otherwise. A pass is computed at once; its results give, in
+// cycles from the command's start, when its inputs were read, when the PEs'
+// front ends are free and when its output slice is in the activation buffer.
 //
-//   pe_command cmd(pe_layer_setup{...});            // at load time, per slot
+//   pe_command cmd(pe_slot_setup{...});   // once per slot, before the run
 //   payload.set_extension(&cmd); ... b_transport ...; payload.clear_extension(&cmd);
-//   pe_command cmd(pe_step{...});                   // every round of every step
-//   ... after b_transport: cmd.step().out_length / out_nnz / out_bytes
+//   pe_command cmd(pe_pass{...});         // every pass of every round
+//   ... after b_transport: cmd.pass().inputs_read / frontend_free / output_ready
 #include <tlm>
 #include <variant>
+#include <vector>
 
+#include "contract/fixed_point.h"
+#include "contract/layer_types.h"
+#include "contract/model_image.h"
 #include "models/common/types.h"
-#include "workloads/src/fixed_point.h"
-#include "workloads/src/workload.h"
 
 namespace masr {
 
-// Once per (layer, direction) placed on this tile, at load time. The tile
-// reads and checks the image header at image_addr (written before, e.g. with
-// debug transport, by pack_weight_image in models/pe/weight_image.h).
-struct pe_layer_setup {
-    u32 slot = 0;  // index of this (layer, direction) in the tile's table
+// One PE's weights for one pass (a block_record of the model image).
+struct pe_block {
+    weight_pass pass = weight_pass::input;
+    u32 pe = 0;
+    u32 first_row = 0;  // in the pass's row list
+    u32 rows = 0;
+    bool bias = false;  // starts with the rows' biases (input pass)
+    u64 sram_address = 0;
+    u64 bytes = 0;
+};
+
+// One slice of a vector stored as K encoded segments (h_(t-1), r*h).
+struct pe_segment {
+    u32 first = 0;
+    u32 length = 0;
+    u64 offset = 0;  // from the region's base
+};
+
+// A slot: units [first_unit, first_unit + units) of one layer direction.
+struct pe_slot_setup {
+    u32 slot = 0;
     layer_kind kind = layer_kind::rnn;
     activation_fn activation = activation_fn::relu;
     fixed_format format;
     u32 inputs = 0;       // M: length of x_t
-    u32 units_total = 0;  // N: length of the recurrent vector h
-    u32 first_unit = 0;   // this tile's slice of neurons [first_unit, first_unit + units)
+    u32 units_total = 0;  // N: length of h
+    u32 first_unit = 0;
     u32 units = 0;
-    u64 image_addr = 0;  // weight-SRAM address of this slot's packed weight image
+    std::vector<pe_block> blocks;      // every PE of every pass the kind has
+    std::vector<pe_segment> segments;  // the cut of h into the group's slices
 };
 
-// rnn, lstm and dense layers take one `full` round per step; a GRU step is a
-// `gru_gates` round (z, r over [x; h], the candidate's input part W_c x + b_c;
-// outputs the slice r*h of the tile's units) followed by a `gru_candidate`
-// round (adds U_c (r*h) read from h_addr, c = act, h' = gru_update; outputs
-// the slice h').
-enum class pe_round { full, gru_gates, gru_candidate };
-
-// One round of one time step.
-struct pe_step {
+// One pass of a round (contract/weight_layout.h for what each pass holds).
+//   input:      reads x_t (one encoded vector at act_addr); rnn, lstm and GRU
+//               rows start their sums (bias + W_x x); dense layers finish here.
+//   recurrent:  reads h_(t-1) (the K segments at act_addr + segment offsets;
+//               not read on the first step, where it is 0) and adds W_h h;
+//               finishing it applies the NLU: the slice h_t (rnn, lstm) or
+//               the GRU's r * h.
+//   candidate:  GRU: reads r * h the same way and adds U_c (r * h); finishing
+//               gives h_t.
+struct pe_pass {
     u32 slot = 0;
-    pe_round round = pe_round::full;
-    // Resets the slot's recurrent state (h_(t-1) = 0, LSTM cell = 0) at the
-    // first step of a sequence; h_addr is then not read (it is all zeros).
-    // For gru_candidate pass the same value as for the gates round.
-    bool first_step = false;
-    u64 x_addr = 0;  // activation-buffer address of encoded x_t (length inputs)
-    // Encoded h_(t-1) (length units_total); for gru_candidate the encoded
-    // r*h (length units_total); unused for dense layers.
-    u64 h_addr = 0;
-    // Activation-buffer address where the compressor writes this tile's
-    // encoded output slice (length units).
+    weight_pass pass = weight_pass::input;
+    bool finish = false;      // apply the NLU and write the slice to out_addr
+    bool first_step = false;  // h_(t-1) = 0, LSTM cell = 0 (first step of a sequence)
+    u64 act_addr = 0;
     u64 out_addr = 0;
-    // Filled in by the tile from the compressor's response.
-    u32 out_length = 0;  // dense length of the output slice (= units)
-    u32 out_nnz = 0;     // its non-zeros
-    u64 out_bytes = 0;   // its encoded size in the activation buffer
+    // Results, in cycles from the command's start:
+    u64 inputs_read = 0;    // its activations are read (the x slot may be refilled)
+    u64 frontend_free = 0;  // every PE's front end has finished this pass
+    u64 output_ready = 0;   // finish: the encoded slice is in the activation buffer
+    u32 out_nnz = 0;
+    u64 out_bytes = 0;  // encoded size of the slice
 };
 
-const char* to_string(pe_round round);
+const char* to_string(weight_pass pass);
 
-// The setup of slot `slot`: units [first_unit, first_unit + units) of one
-// direction of `layer`, its image at image_addr.
-inline pe_layer_setup make_layer_setup(const layer_desc& layer, const fixed_format& format,
-                                       u32 slot, u32 first_unit, u32 units, u64 image_addr) {
-    pe_layer_setup s;
-    s.slot = slot;
-    s.kind = layer.kind;
-    s.activation = layer.activation;
-    s.format = format;
-    s.inputs = layer.inputs;
-    s.units_total = layer.units;
-    s.first_unit = first_unit;
-    s.units = units;
-    s.image_addr = image_addr;
-    return s;
-}
-
-// The extension: holds either a pe_layer_setup or a pe_step.
 struct pe_command : tlm::tlm_extension<pe_command> {
-    std::variant<pe_layer_setup, pe_step> body;
+    std::variant<pe_slot_setup, pe_pass> body;
 
     pe_command() = default;
-    explicit pe_command(const pe_layer_setup& s) : body(s) {}
-    explicit pe_command(const pe_step& s) : body(s) {}
+    explicit pe_command(const pe_slot_setup& s) : body(s) {}
+    explicit pe_command(const pe_pass& s) : body(s) {}
 
-    bool is_setup() const { return std::holds_alternative<pe_layer_setup>(body); }
-    bool is_step() const { return std::holds_alternative<pe_step>(body); }
-    pe_layer_setup& setup() { return std::get<pe_layer_setup>(body); }
-    const pe_layer_setup& setup() const { return std::get<pe_layer_setup>(body); }
-    pe_step& step() { return std::get<pe_step>(body); }
-    const pe_step& step() const { return std::get<pe_step>(body); }
+    bool is_setup() const { return std::holds_alternative<pe_slot_setup>(body); }
+    bool is_pass() const { return std::holds_alternative<pe_pass>(body); }
+    pe_slot_setup& setup() { return std::get<pe_slot_setup>(body); }
+    const pe_slot_setup& setup() const { return std::get<pe_slot_setup>(body); }
+    pe_pass& pass() { return std::get<pe_pass>(body); }
+    const pe_pass& pass() const { return std::get<pe_pass>(body); }
 
     tlm::tlm_extension_base* clone() const override { return new pe_command(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {

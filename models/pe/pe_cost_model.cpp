@@ -13,15 +13,14 @@ u32 pe_core_timing::reduce_latency() const {
 
 pe_cost_model::pe_cost_model(const pe_core_timing& timing)
     : timing_(timing),
-      pairs_per_cycle_(timing.frontend_pairs),
+      slot_cycles_(1.0 / timing.frontend_words),
       inv_lanes_(1.0 / timing.lanes),
       depth_cycles_(static_cast<double>(timing.fifo_depth) / timing.lanes),
       fifo_latency_(timing.fifo_latency) {
+    const u32 per_slot = timing.frontend_pairs / timing.frontend_words;
     for (u32 e = 0; e <= mask_word_bits; ++e) {
-        frontend_cycles_[e] =
-            e <= pairs_per_cycle_
-                ? 1.0
-                : static_cast<double>((e + pairs_per_cycle_ - 1) / pairs_per_cycle_);
+        const u32 slots = std::max<u32>(1, (e + per_slot - 1) / per_slot);
+        frontend_cycles_[e] = slots * slot_cycles_;
         lane_cycles_[e] = e * inv_lanes_;
     }
 }
@@ -39,7 +38,7 @@ void pe_cost_model::add_words(state& s, const u8* effectual, u32 n) const {
     for (; k < n; ++k) {
         const u32 e = effectual[k];
         if (e == 0) {
-            frontend += 1;
+            frontend += slot_cycles_;
             continue;
         }
         const double ready = frontend + fifo_latency_;

@@ -5,16 +5,19 @@
 // clock per MAC. Plain C++; the PE tile calls it for every row, and
 // tb_pe_cost_model checks it against the clocked reference pe_cycle_model.
 //
-// Per mask word k with e_k effectual pairs (W = frontend_pairs, L = lanes,
-// D = fifo_depth, F = time the front end has pushed its last pair, B = time
-// the back end has popped its last pair, both in cycles from the start):
+// Per mask word k with e_k effectual pairs (W = frontend_pairs, R =
+// frontend_words, L = lanes, D = fifo_depth, F = time the front end has
+// pushed its last pair, B = time the back end has popped its last pair, both
+// in cycles from the start). The front end has R scan slots per cycle, each
+// taking one word and pushing up to W / R of its pairs; a word with more
+// pairs takes several slots:
 //
-//   f_k = max(1, ceil(e_k / W))                       front-end cycles of the word
+//   f_k = max(1, ceil(R e_k / W)) / R                 front-end cycles of the word
 //   if e_k > 0:
 //     B'  = max(B, F + fifo_latency) + e_k / L         lanes busy on the word's pairs
 //     F'  = max(F + f_k, B' - D / L)                   push blocked while the FIFO is full
 //     B'  = max(B', F' + fifo_latency)                 the last pair is popped after it is pushed
-//   else F' = F + 1
+//   else F' = F + 1 / R
 //
 //   PE cycles = ceil(max(F, B)) + mac_latency + reduce_latency
 //   reduce_latency = ceil(log2 L) + 1      (adder tree over the lanes, bias add)
@@ -31,6 +34,7 @@ struct pe_core_timing {
     u32 lanes = 4;           // L: MAC lanes per PE
     u32 fifo_depth = 16;     // D: effectual pairs the FIFO holds
     u32 frontend_pairs = 8;  // W: pairs the front end pushes per cycle
+    u32 frontend_words = 1;  // R: mask words the front end scans per cycle (W % R == 0)
     u32 fifo_latency = 1;    // cycles from a push to the earliest pop of that pair
     u32 mac_latency = 2;     // multiplier + accumulator pipeline stages
 
@@ -57,14 +61,11 @@ public:
     void add_word(state& s, u32 effectual) const {
         ++s.words;
         if (effectual == 0) {
-            s.frontend += 1;
+            s.frontend += slot_cycles_;
             s.any = true;
             return;
         }
-        const double f =
-            effectual <= pairs_per_cycle_
-                ? 1.0
-                : static_cast<double>((effectual + pairs_per_cycle_ - 1) / pairs_per_cycle_);
+        const double f = frontend_cycles_[effectual];
         const double ready = s.frontend + fifo_latency_;
         if (ready > s.backend) {
             s.starved_cycles += s.any ? ready - s.backend : 0;
@@ -108,7 +109,7 @@ public:
 
 private:
     pe_core_timing timing_;
-    u32 pairs_per_cycle_;
+    double slot_cycles_;  // 1 / R
     double inv_lanes_;
     double depth_cycles_;
     double fifo_latency_;

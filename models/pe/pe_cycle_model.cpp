@@ -45,45 +45,51 @@ void pe_cycle_model::tick() {
     }
     check_done();
 
-    // Front end: one mask word per cycle; its effectual pairs enter the FIFO,
-    // frontend_pairs per cycle at most, as long as there is room.
-    if (row_ < rows_.size()) {
+    // Front end: frontend_words scan slots per cycle, each taking the next
+    // (or the rest of the current) mask word and pushing up to
+    // frontend_pairs / frontend_words of its effectual pairs into the FIFO,
+    // as long as there is room. A word without pairs still takes its slot.
+    const u32 per_slot = timing_.frontend_pairs / timing_.frontend_words;
+    bool blocked = false;
+    for (u32 slot = 0; slot < timing_.frontend_words && row_ < rows_.size() && !blocked; ++slot) {
         const bool previous_ready =
             row_ == 0 || (rows_done_ >= row_ && results_[row_ - 1].ready_cycle < cycle_);
-        if (!isolated_ || previous_ready) {
-            const row& r = rows_[row_];
-            if (word_ == 0 && !word_loaded_) results_[row_].start_cycle = cycle_;
-            if (!word_loaded_) {
-                both_ = r.weights.mask[word_] & r.activations.mask[word_];
-                word_loaded_ = true;
-            }
-            const u64 wm = r.weights.mask[word_];
-            const u64 am = r.activations.mask[word_];
-            u32 pushed = 0;
-            while (both_ && pushed < timing_.frontend_pairs && fifo_.size() < timing_.fifo_depth) {
-                const unsigned bit = static_cast<unsigned>(__builtin_ctzll(both_));
-                const u64 below = (u64{1} << bit) - 1;
-                const u32 wi = weight_base_ + static_cast<u32>(__builtin_popcountll(wm & below));
-                const u32 ai =
-                    activation_base_ + static_cast<u32>(__builtin_popcountll(am & below));
-                fifo_.push_back({r.weights.values[wi], r.activations.values[ai],
-                                 static_cast<u32>(row_), cycle_});
-                ++pending_[row_];
-                ++results_[row_].pairs;
-                both_ &= both_ - 1;
-                ++pushed;
-            }
-            if (both_ && pushed < timing_.frontend_pairs) ++fifo_full_cycles;
-            if (!both_) {
-                weight_base_ += static_cast<u32>(__builtin_popcountll(wm));
-                activation_base_ += static_cast<u32>(__builtin_popcountll(am));
-                word_loaded_ = false;
-                if (++word_ == r.weights.mask.size()) {
-                    scan_end_[row_] = cycle_;
-                    ++row_;
-                    word_ = 0;
-                    weight_base_ = activation_base_ = 0;
-                }
+        if (isolated_ && !previous_ready) break;
+        const row& r = rows_[row_];
+        if (word_ == 0 && !word_loaded_) results_[row_].start_cycle = cycle_;
+        if (!word_loaded_) {
+            both_ = r.weights.mask[word_] & r.activations.mask[word_];
+            word_loaded_ = true;
+        }
+        const u64 wm = r.weights.mask[word_];
+        const u64 am = r.activations.mask[word_];
+        u32 pushed = 0;
+        while (both_ && pushed < per_slot && fifo_.size() < timing_.fifo_depth) {
+            const unsigned bit = static_cast<unsigned>(__builtin_ctzll(both_));
+            const u64 below = (u64{1} << bit) - 1;
+            const u32 wi = weight_base_ + static_cast<u32>(__builtin_popcountll(wm & below));
+            const u32 ai = activation_base_ + static_cast<u32>(__builtin_popcountll(am & below));
+            fifo_.push_back({r.weights.values[wi], r.activations.values[ai],
+                             static_cast<u32>(row_), cycle_});
+            ++pending_[row_];
+            ++results_[row_].pairs;
+            both_ &= both_ - 1;
+            ++pushed;
+        }
+        if (both_ && pushed < per_slot) {
+            // The FIFO is full: the front end holds its pairs until next cycle.
+            ++fifo_full_cycles;
+            blocked = true;
+        }
+        if (!both_) {
+            weight_base_ += static_cast<u32>(__builtin_popcountll(wm));
+            activation_base_ += static_cast<u32>(__builtin_popcountll(am));
+            word_loaded_ = false;
+            if (++word_ == r.weights.mask.size()) {
+                scan_end_[row_] = cycle_;
+                ++row_;
+                word_ = 0;
+                weight_base_ = activation_base_ = 0;
             }
         }
     }

@@ -1,7 +1,7 @@
 #pragma once
-// Cycle-level reference of ONE PE, clocked by an sc_clock: front end (one
-// mask word AND per cycle, prefix popcounts, up to frontend_pairs pairs pushed
-// per cycle), the pair FIFO (fifo_depth entries, a pair can be popped
+// Cycle-level reference of ONE PE, clocked by an sc_clock: front end
+// (frontend_words scan slots per cycle, each ANDing one mask word, prefix
+// popcounts, pushing up to frontend_pairs / frontend_words pairs), the pair FIFO (fifo_depth entries, a pair can be popped
 // fifo_latency cycles after its push), and L MAC lanes that pop up to L pairs
 // per cycle and accumulate exact products per row; a row's result is ready
 // mac_latency + reduce_latency cycles after its last pop. Used only to

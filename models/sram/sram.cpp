@@ -17,22 +17,31 @@ void sram_params::validate() const {
             size.where(), size.get(), word_bytes.get(), banks.get(), row);
 }
 
-sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period)
+sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period,
+           u32 partitions)
     : sc_module(name),
       in("in"),
       size_(params.size),
       word_bytes_(params.word_bytes),
       banks_(params.banks),
+      partitions_(partitions),
+      partition_bytes_(partitions ? params.size / partitions : 0),
+      partition_banks_(partitions ? params.banks / partitions : 0),
       ports_(params.ports),
       read_cycles_(params.read_cycles),
       write_cycles_(params.write_cycles),
       clock_period_(clock_period),
       memory_(static_cast<u8*>(std::calloc(size_, 1))),
-      port_busy_until_(u64{banks_} * ports_, 0),
-      free_cycles_(ports_, 0),
-      port_order_(ports_, 0) {
+      ports_busy_(u64{banks_} * ports_) {
     // Parameters built in code (not loaded from YAML) are checked here too.
     params.validate();
+    if (partitions_ == 0 || banks_ % partitions_ != 0 ||
+        size_ % (u64{partitions_} * word_bytes_ * partition_banks_) != 0)
+        fail("{}: {} partitions of {} banks ({} bytes of {}-byte words): expected a partition "
+             "count that divides the banks and leaves every partition whole rows of words; for "
+             "a tile's weight SRAM the partitions are its PEs (banks {} must be a multiple of "
+             "pe.pes)",
+             this->name(), partitions_, banks_, size_, word_bytes_, banks_);
     if (!memory_)
         fail("{}: cannot allocate {} bytes of memory; is size ({}) meant to be that large?",
              this->name(), size_, params.size.where());
@@ -85,7 +94,8 @@ bool sram::check(tlm::tlm_generic_payload& trans) {
         trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return false;
     }
-    if (trans.get_data_ptr() == nullptr) {
+    if (trans.get_data_ptr() == nullptr &&
+        !(trans.is_read() && trans.get_extension<timing_only_extension>())) {
         log.warn("{} at 0x{:x} ({} bytes) without a data pointer: expected a data buffer", command,
                  address, length);
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -94,54 +104,36 @@ bool sram::check(tlm::tlm_generic_payload& trans) {
     return true;
 }
 
-u64 sram::occupy_ports(u64* port_busy_until, u64 words, u64 start_cycle) {
-    if (ports_ == 1) {
-        const u64 done = std::max(start_cycle, port_busy_until[0]) + words;
-        port_busy_until[0] = done;
-        return done;
+u64 sram::schedule(u64 address, u64 length, u64 start_cycle, bool is_read) {
+    if (partitions_ == 1) return schedule_partition(address, length, start_cycle, is_read);
+    u64 finish = 0;
+    while (length > 0) {
+        const u64 in_partition = partition_bytes_ - address % partition_bytes_;
+        const u64 chunk = std::min(length, in_partition);
+        finish = std::max(finish, schedule_partition(address, chunk, start_cycle, is_read));
+        address += chunk;
+        length -= chunk;
     }
-    // Water filling: each port starts when it is free (not before
-    // start_cycle) and moves one word per cycle; the bank is done at the
-    // smallest cycle T with sum over ports of max(0, T - free_p) >= words.
-    for (u32 p = 0; p < ports_; ++p) {
-        free_cycles_[p] = std::max(start_cycle, port_busy_until[p]);
-        port_order_[p] = p;
-    }
-    std::sort(port_order_.begin(), port_order_.end(),
-              [&](u32 a, u32 b) { return free_cycles_[a] < free_cycles_[b]; });
-    u64 used = 0;
-    u64 free_sum = 0;
-    u64 done = 0;
-    for (u32 k = 1; k <= ports_; ++k) {
-        free_sum += free_cycles_[port_order_[k - 1]];
-        done = (words + free_sum + k - 1) / k;
-        used = k;
-        if (k == ports_ || done <= free_cycles_[port_order_[k]]) break;
-    }
-    // When the words do not fill every used port up to `done`, the ports
-    // that became free last carry one word less; a port left without a word
-    // keeps its time.
-    const u64 spare = used * done - free_sum - words;
-    for (u64 i = 0; i < used; ++i) {
-        const u32 p = port_order_[i];
-        const u64 until = i >= used - spare ? done - 1 : done;
-        if (until > free_cycles_[p]) port_busy_until[p] = until;
-    }
-    return done;
+    return finish;
 }
 
-u64 sram::schedule(u64 address, u64 length, u64 start_cycle, bool is_read) {
+u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_read) {
     const u32 access_cycles = is_read ? read_cycles_ : write_cycles_;
-    const u64 first_word = address / word_bytes_;
-    const u64 words = (address + length - 1) / word_bytes_ - first_word + 1;
-    const u64 per_bank = words / banks_;
-    const u64 extra = words % banks_;
-    const u64 touched = std::min<u64>(words, banks_);
+    const u32 banks = partition_banks_;
+    const u64 partition = address / partition_bytes_;
+    const u64 offset = address % partition_bytes_;
+    const u64 first_word = offset / word_bytes_;
+    const u64 words = (offset + length - 1) / word_bytes_ - first_word + 1;
+    const u64 per_bank = words / banks;
+    const u64 extra = words % banks;
+    const u64 touched = std::min<u64>(words, banks);
     u64 finish = 0;
     for (u64 i = 0; i < touched; ++i) {
-        const u64 bank = (first_word + i) % banks_;
+        const u64 bank = partition * banks + (first_word + i) % banks;
         const u64 bank_words = per_bank + (i < extra ? 1 : 0);
-        const u64 done = occupy_ports(&port_busy_until_[bank * ports_], bank_words, start_cycle);
+        busy_calendar* ports = &ports_busy_[bank * ports_];
+        for (u32 p = 0; p < ports_; ++p) ports[p].prune(now_cycle(clock_period_));
+        const u64 done = book_words(ports, ports_, bank_words, start_cycle);
         finish = std::max(finish, done + access_cycles);
         busy_cycles += (bank_words + ports_ - 1) / ports_;
     }
@@ -162,7 +154,8 @@ void sram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& d
     const u64 length = trans.get_data_length();
     const bool is_read = trans.get_command() == tlm::TLM_READ_COMMAND;
     if (is_read) {
-        std::memcpy(trans.get_data_ptr(), &memory_[address], length);
+        if (!trans.get_extension<timing_only_extension>())
+            std::memcpy(trans.get_data_ptr(), &memory_[address], length);
         bytes_read += length;
     } else {
         std::memcpy(&memory_[address], trans.get_data_ptr(), length);
@@ -178,6 +171,16 @@ void sram::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& d
 
     trans.set_dmi_allowed(true);
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void sram::debug_access(bool write, u64 address, u8* data, u64 bytes) {
+    if (address > size_ || bytes > size_ - address)
+        fail("{}: {} bytes at 0x{:x} do not fit its {} ({}); use a larger {}.size", name(), bytes,
+             address, bytes_text(size_), size_, basename());
+    if (write)
+        std::memcpy(&memory_[address], data, bytes);
+    else
+        std::memcpy(data, &memory_[address], bytes);
 }
 
 unsigned int sram::transport_dbg(int, tlm::tlm_generic_payload& trans) {

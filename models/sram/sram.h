@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/common/busy_calendar.h"
 #include "models/common/log.h"
 #include "models/common/property.h"
 #include "models/common/stats.h"
@@ -42,12 +43,20 @@ class sram : public sc_core::sc_module {
 public:
     tlm_utils::multi_passthrough_target_socket<sram> in;
 
-    sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period);
+    // partitions > 1 splits the address range into that many equal parts, each
+    // with banks / partitions banks of its own (a PE's weights in its own
+    // banks); words interleave over the banks of their partition.
+    sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_time clock_period,
+         u32 partitions = 1);
 
     u64 size() const { return size_; }
     u32 word_bytes() const { return word_bytes_; }
     u32 banks() const { return banks_; }
     u32 ports() const { return ports_; }
+    u32 partitions() const { return partitions_; }
+    // Host access without time or counters (preloading, observing); throws
+    // input_error, naming the memory and its size, when out of range.
+    void debug_access(bool write, u64 address, u8* data, u64 bytes);
 
     logger log{name()};
 
@@ -70,13 +79,16 @@ private:
     // Commits the ports of the banks touched by [address, address + length)
     // from start_cycle on; returns the cycle at which the last word is done.
     u64 schedule(u64 address, u64 length, u64 start_cycle, bool is_read);
-    // Earliest cycle by which `words` words are moved through the ports of
-    // one bank, none starting before start_cycle; updates the ports.
-    u64 occupy_ports(u64* port_busy_until, u64 words, u64 start_cycle);
+
+    // Books [address, address + length) inside one partition.
+    u64 schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_read);
 
     u64 size_;
     u32 word_bytes_;
     u32 banks_;
+    u32 partitions_;
+    u64 partition_bytes_;
+    u32 partition_banks_;
     u32 ports_;
     u32 read_cycles_;
     u32 write_cycles_;
@@ -87,11 +99,8 @@ private:
         void operator()(u8* p) const { std::free(p); }
     };
     std::unique_ptr<u8[], free_memory> memory_;
-    // Per bank and port (bank * ports + port): first cycle the port is free.
-    std::vector<u64> port_busy_until_;
-    // Scratch for occupy_ports (no allocation per transaction).
-    std::vector<u64> free_cycles_;
-    std::vector<u32> port_order_;
+    // Per bank and port (bank * ports + port): the cycles it is booked.
+    std::vector<busy_calendar> ports_busy_;
 };
 
 }  // namespace masr

@@ -2,25 +2,35 @@
 
 namespace masr {
 
-tile::tile(sc_core::sc_module_name name, const tile_params& params, sc_core::sc_time clock_period)
+tile::tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
+           const overlap_params& overlap, sc_core::sc_time clock_period)
     : sc_module(name),
+      network_interface("ni", params.ni, clock_period, tile_ni_base),
       local_bus("bus", params.bus, clock_period),
-      pe("pe", params.pe, clock_period),
-      weight_sram("weight_sram", params.weight_sram, clock_period),
+      pe("pe", params.pe, overlap, clock_period),
+      controller("ctrl", index, overlap, clock_period),
+      weight_sram("weight_sram", params.weight_sram, clock_period, params.pe.pes),
       act_buffer("act_buffer", params.act_buffer, clock_period),
       act_compressor("compressor", params.compressor, clock_period),
-      in(local_bus.in) {
+      noc_in(network_interface.noc_in),
+      noc_out(network_interface.noc_out) {
+    network_interface.node_out.bind(local_bus.in);
     local_bus.out.bind(weight_sram.in);
     local_bus.map(tile_weight_sram_base, params.weight_sram.size, 0, "weight_sram");
     local_bus.out.bind(act_buffer.in);
     local_bus.map(tile_act_buffer_base, params.act_buffer.size, 1, "act_buffer");
-    local_bus.out.bind(pe.control);
-    local_bus.map(tile_control_base, tile_control_size, 2, "pe");
+    local_bus.out.bind(controller.control);
+    local_bus.map(tile_ctrl_base, tile_ctrl_size, 2, "ctrl");
 
     pe.weights.bind(weight_sram.in);
     pe.activations.bind(act_buffer.in);
     pe.results.bind(act_compressor.in);
     act_compressor.out.bind(act_buffer.in);
+
+    controller.pe.bind(pe.control);
+    controller.buffer.bind(act_buffer.in);
+    controller.noc.bind(network_interface.node_in);
+    controller.arrivals.bind(network_interface.arrivals);
 }
 
 }  // namespace masr

@@ -1,5 +1,6 @@
-// masr-sim: elaborates a MASR platform, runs a workload on it and reports
-// cycles, latency, real-time factor, utilization and every counter.
+// masr-sim: elaborates a MASR platform, runs a model image on it and reports
+// cycles, latency, real-time factor, utilization, the critical path and every
+// counter.
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -7,6 +8,8 @@
 #include <iostream>
 #include <systemc>
 
+#include "compiler/model_compiler.h"
+#include "models/common/address_map.h"
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/common/log.h"
@@ -22,17 +25,26 @@ namespace {
 
 const char* usage = R"(masr-sim: run a workload on a MASR platform model.
 
-Usage: masr-sim --platform P.yaml --workload W.yaml [options]
+Usage: masr-sim --platform P.yaml --workload W.yaml [--image model.img] [options]
 
-Elaborates the platform (tiles, NoC, controller), maps the workload's layers
-onto the tiles, runs every time step and prints a summary: cycles, latency at
-the platform clock, real-time factor, effectual MACs, MAC utilization, load
-imbalance and the share of time spent in the NoC.
+Compiles the workload for the platform into a model image (or takes one
+written by masr-pack with --image), places it in the accelerator's DRAM and
+lets the on-chip sequencer run it: it loads the tiles' weights, starts the
+tiles, which then run every layer self-timed, exchanging their output slices
+over the NoC. Prints cycles, latency at the platform clock, real-time factor,
+effectual MACs, MAC utilization, load imbalance across tiles and PEs, and
+where the critical path went (compute, NoC, synchronisation, merge, sequence
+buffer).
 
 Examples:
   masr-sim --platform platforms/edge.yaml --workload workloads/ds2_birnn.yaml --steps 20
   masr-sim --platform platforms/iot.yaml --workload workloads/rnnoise.yaml --check --out out/
   masr-sim --platform platforms/edge.yaml --workload workloads/tiny.yaml --tiles 48 --trace perfetto --out out/
+  masr-sim --platform platforms/edge.yaml --workload workloads/ds2_birnn.yaml --set overlap.prefetch_x=false
+
+Exit status: 0 done (and bit-exact with --check), 1 check mismatch, 2 bad input
+(a message names the file, line, field or option), 3 internal error or a run
+that stopped early.
 
 Options)";
 
@@ -43,15 +55,15 @@ struct progress_printer {
     bool enabled = true;
     bool printed = false;
 
-    void operator()(u32 layer, u32 step, u32 steps) {
+    void operator()(u32 layer) {
         const auto now = std::chrono::steady_clock::now();
         const double elapsed = std::chrono::duration<double>(now - start).count();
         if (!enabled || elapsed < 2.0 || std::chrono::duration<double>(now - last).count() < 1.0)
             return;
         last = now;
         printed = true;
-        std::cerr << fmt::format("\rmasr-sim: layer {}/{} '{}', step {}/{}, {:.1f} s", layer + 1,
-                                 w->layers.size(), w->layers[layer].name, step + 1, steps, elapsed)
+        std::cerr << fmt::format("\rmasr-sim: layer {}/{} '{}' done, {:.1f} s", layer + 1,
+                                 w->layers.size(), w->layers[layer].name, elapsed)
                   << std::flush;
     }
     void finish() {
@@ -59,26 +71,90 @@ struct progress_printer {
     }
 };
 
+std::vector<u8> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot read model image '{}': no such file or not readable", path);
+    std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) fail("reading model image '{}' failed", path);
+    return bytes;
+}
+
+// --set a.b.c=value: the value parsed as YAML, loaded like a platform file.
+void apply_setting(platform_config& config, const std::string& spec) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+        fail("--set '{}': expected KEY=VALUE with a dotted platform key, e.g. "
+             "--set overlap.prefetch_x=false",
+             spec);
+    const std::string key = spec.substr(0, eq);
+    YAML::Node value;
+    try {
+        value = YAML::Load(spec.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+        fail("--set '{}': the value is not valid YAML: {}", spec, e.msg);
+    }
+    YAML::Node root(YAML::NodeType::Map);
+    YAML::Node node;
+    node.reset(root);
+    std::size_t begin = 0;
+    for (;;) {
+        const std::size_t dot = key.find('.', begin);
+        const std::string part = key.substr(begin, dot == std::string::npos ? dot : dot - begin);
+        if (part.empty()) fail("--set '{}': empty part in the key '{}'", spec, key);
+        if (dot == std::string::npos) {
+            node[part] = value;
+            break;
+        }
+        node[part] = YAML::Node(YAML::NodeType::Map);
+        // Node::operator= copies content into the node; reset rebinds it.
+        node.reset(node[part]);
+        begin = dot + 1;
+    }
+    config.load(root, "--set " + spec);
+}
+
+// The image must describe the network the workload gives inputs and reference for.
+void check_image_matches(const model_image& m, const workload& w, const std::string& path) {
+    if (m.header.input_size != w.input_size || m.layers.size() != w.layers.size())
+        fail("model image '{}' was compiled for {} layers on {} inputs, workload '{}' has {} on "
+             "{}; re-run masr-pack with this workload",
+             path, m.layers.size(), m.header.input_size, w.name, w.layers.size(), w.input_size);
+    for (std::size_t l = 0; l < w.layers.size(); ++l) {
+        const layer_record& r = m.layers[l];
+        const layer_desc& d = w.layers[l];
+        if (r.kind != static_cast<u64>(d.kind) || r.units != d.units || r.inputs != d.inputs ||
+            (r.bidirectional != 0) != d.bidirectional)
+            fail("model image '{}' layer {} is a {} of {} units on {} inputs, workload '{}' layer "
+                 "'{}' a {} of {} on {}; re-run masr-pack with this workload",
+                 path, l, enum_to_string(static_cast<layer_kind>(r.kind)), r.units, r.inputs,
+                 w.name, d.name, enum_to_string(d.kind), d.units, d.inputs);
+    }
+}
+
 int run(int argc, char** argv) {
-    std::string platform_path, workload_path, input_path, out_dir, dump_dir, trace_kind, balance,
-        config_out;
+    std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir,
+        trace_kind, balance, config_out;
     u32 tiles = 0, steps = 0;
-    std::vector<std::string> log_levels;
+    std::vector<std::string> log_levels, settings;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
         "platform,p", po::value(&platform_path)->value_name("P.yaml"),
-        "platform file (platforms/*.yaml)")("workload,w",
-                                            po::value(&workload_path)->value_name("W.yaml"),
-                                            "workload file (workloads/*.yaml)")(
+        "platform file (platforms/*.yaml)")(
+        "workload,w", po::value(&workload_path)->value_name("W.yaml"),
+        "workload file (workloads/*.yaml): the network, its input and the golden reference")(
+        "image", po::value(&image_path)->value_name("model.img"),
+        "run this model image (masr-pack) instead of compiling the workload")(
         "tiles", po::value(&tiles)->value_name("N"),
         "override the platform's tile count (the NoC size is re-derived unless it still fits)")(
+        "set", po::value(&settings)->value_name("KEY=VALUE")->composing(),
+        "override any platform key by its dotted path, e.g. overlap.stream_nlu=false or "
+        "tile.pe.lanes=8; repeatable")(
         "input", po::value(&input_path)->value_name("X.npy"),
         "replace the workload's input sequence: float32 (T, input_size)")(
         "steps", po::value(&steps)->value_name("N"), "run only the first N time steps")(
         "balance", po::value(&balance)->value_name("static|dynamic"),
         "override the PE work assignment: static (as the platform's static mode, contiguous by "
-        "default) "
-        "or dynamic (idle PEs take work at run time)")(
+        "default) or dynamic (idle PEs take work at run time)")(
         "out", po::value(&out_dir)->value_name("DIR"),
         "write DIR/stats.json (every counter, summary, check) and DIR/summary.csv; traces go here "
         "too")("dump", po::value(&dump_dir)->value_name("DIR"),
@@ -97,7 +173,7 @@ int run(int argc, char** argv) {
         "--log masr.tile_0=debug; repeatable")("quiet,q", "no progress line");
     po::variables_map vm;
     try {
-        po::store(po::parse_command_line(argc, argv, options), vm);
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "masr-sim: " << e.what() << "\nTry 'masr-sim --help'.\n";
@@ -127,6 +203,7 @@ int run(int argc, char** argv) {
     const auto host_start = std::chrono::steady_clock::now();
     platform_config config;
     config.load_file(platform_path);
+    for (const std::string& spec : settings) apply_setting(config, spec);
     if (vm.count("tiles")) {
         if (tiles == 0) fail("--tiles must be at least 1");
         config.tiles = tiles;
@@ -134,14 +211,31 @@ int run(int argc, char** argv) {
             config.noc.columns = 0;
             config.noc.rows = 0;
         }
-        config.validate();
     }
+    config.validate();
     std::optional<u64> seed;
     if (vm.count("seed")) seed = vm["seed"].as<u64>();
     workload w = workload::load(workload_path, seed);
     if (!input_path.empty()) w.set_input(read_npy_matrix(input_path, w.input_size), input_path);
     if (!config_out.empty())
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
+
+    // The image: compiled here or read from a file, and checked either way.
+    std::vector<u8> bytes;
+    model_image image;
+    if (!image_path.empty()) {
+        bytes = read_file(image_path);
+        image = parse_model_image(bytes.data(), bytes.size(), image_path);
+        check_image_matches(image, w, image_path);
+    } else {
+        compiled_model compiled = compile_model(w, config.target(), steps);
+        bytes = std::move(compiled.bytes);
+        image = std::move(compiled.image);
+    }
+    if (steps == 0) steps = static_cast<u32>(image.header.max_steps);
+    if (steps > w.sequence_length)
+        fail("{} time steps requested but workload '{}' ({}) has sequence_length {}", steps,
+             w.name, w.file, w.sequence_length);
 
     masr_system system("masr", config);
     if (!balance.empty()) {
@@ -153,31 +247,46 @@ int run(int argc, char** argv) {
                                       : balance_mode::static_contiguous;
         for (auto& t : system.tiles) t.pe.set_balance(mode);
     }
-    system.ctrl.record_activity(!trace_kind.empty());
-    system.ctrl.set_workload(w, steps);
+    system.load_image(bytes, 0, steps);
+    for (const input_placement& p : place_input(image, w, steps))
+        system.debug_write(ctrl_seq_buffer_base + p.address, p.bytes.data(), p.bytes.size());
+
+    // Layer outputs are read back as each layer completes, before the
+    // sequence buffer reuses their space.
+    const bool want_outputs = vm.count("check") || !dump_dir.empty();
+    std::vector<matrix<i16>> outputs(w.layers.size());
     progress_printer progress;
     progress.w = &w;
     progress.enabled = !vm.count("quiet");
-    system.ctrl.on_step = [&progress](u32 l, u32 t, u32 n) { progress(l, t, n); };
+    system.seq.on_layer_done = [&](u32 layer, const model_image& m) {
+        if (want_outputs) outputs[layer] = read_layer_output(system, m, layer, steps);
+        progress(layer);
+    };
 
     sc_core::sc_start();
     progress.finish();
-    if (!system.ctrl.finished()) fail("the simulation stopped before the workload finished");
+    if (!system.seq.finished()) {
+        if (!first_fault().empty())
+            throw std::runtime_error("the run stopped: " + first_fault());
+        throw std::runtime_error(
+            "the run ran out of events before the last layer completed: a tile or the streamer "
+            "waits for data that never arrives; rerun with --log debug to see the last transfers");
+    }
     const double host_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
-    const run_summary summary = summarize(system, w, host_seconds);
+    const run_summary summary = summarize(system, w.name, w.frame_period, host_seconds);
     summary.print(std::cout);
 
     check_result check;
     if (vm.count("check")) {
         const golden_result golden = run_fixed(w, steps);
-        check = compare_with_golden(w, golden, system.ctrl.outputs());
+        check = compare_with_golden(w, golden, outputs);
         std::cout << (check.bit_exact
                           ? "check             bit-exact with the golden reference\n"
                           : "check             MISMATCH: " + check.first_mismatch + "\n");
     }
     if (!out_dir.empty()) write_run_outputs(out_dir, summary, vm.count("check") ? &check : nullptr);
-    if (!dump_dir.empty()) dump_layer_outputs(dump_dir, w, system.ctrl.outputs());
+    if (!dump_dir.empty()) dump_layer_outputs(dump_dir, w, outputs);
     if (!trace_kind.empty()) {
         const std::string dir = out_dir.empty() ? "." : out_dir;
         if (trace_kind == "perfetto")
@@ -201,7 +310,7 @@ int sc_main(int argc, char** argv) {
         std::cerr << "masr-sim: " << e.what() << "\n";
         return 3;
     } catch (const std::exception& e) {
-        std::cerr << "masr-sim: internal error: " << e.what() << "\n";
+        std::cerr << "masr-sim: " << e.what() << "\n";
         return 3;
     }
 }

@@ -1,18 +1,63 @@
 #include "platforms/src/masr_system.h"
 
+#include "models/common/address_map.h"
+
 namespace masr {
 
 masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cfg)
     : sc_module(name),
       config(cfg),
-      ctrl("ctrl", cfg.ctrl, cfg.tiles, cfg.tile.weight_sram.size, cfg.tile.act_buffer.size,
-           cfg.clock_period()),
       network("noc", cfg.noc, cfg.tiles, cfg.clock_period()),
-      tiles("tile", cfg.tiles, [&cfg](const char* tile_name, std::size_t) {
-          return new tile(tile_name, cfg.tile, cfg.clock_period());
-      }) {
-    ctrl.noc.bind(network.host);
-    for (auto& t : tiles) network.tile_out.bind(t.in);
+      tiles("tile", cfg.tiles,
+            [&cfg](const char* tile_name, std::size_t index) {
+                return new tile(tile_name, static_cast<u32>(index), cfg.tile, cfg.overlap,
+                                cfg.clock_period());
+            }),
+      ctrl_ni("ctrl_ni", cfg.ctrl_ni, cfg.clock_period(), ctrl_ni_base),
+      ctrl_bus("ctrl_bus", cfg.ctrl_bus, cfg.clock_period()),
+      dram("dram", cfg.dram, cfg.clock_period()),
+      seq_buffer("seq_buffer", cfg.seq_buffer, cfg.clock_period()),
+      x_streamer("streamer", cfg.streamer, cfg.overlap, cfg.clock_period()),
+      seq("sequencer", cfg.sequencer, cfg.limits(), cfg.clock_period()) {
+    for (auto& t : tiles) {
+        network.tile_out.bind(t.noc_in);
+        t.noc_out.bind(network.tile_in);
+    }
+    network.host_out.bind(ctrl_ni.noc_in);
+    ctrl_ni.noc_out.bind(network.host);
+    ctrl_ni.node_out.bind(ctrl_bus.in);
+    ctrl_bus.out.bind(dram.in);
+    ctrl_bus.map(ctrl_dram_base, cfg.dram.size, 0, "dram");
+    ctrl_bus.out.bind(seq_buffer.in);
+    ctrl_bus.map(ctrl_seq_buffer_base, cfg.seq_buffer.size, 1, "seq_buffer");
+    ctrl_bus.out.bind(x_streamer.control);
+    ctrl_bus.map(ctrl_streamer_base, ctrl_streamer_size, 2, "streamer");
+
+    seq.memory.bind(ctrl_bus.in);
+    seq.noc.bind(ctrl_ni.node_in);
+    seq.arrivals.bind(ctrl_ni.arrivals);
+    x_streamer.memory.bind(ctrl_bus.in);
+    x_streamer.noc.bind(ctrl_ni.node_in);
+    x_streamer.arrivals.bind(ctrl_ni.arrivals);
+}
+
+void masr_system::debug_write(u64 address, const u8* data, u64 bytes) {
+    const bool to_dram = address < ctrl_seq_buffer_base;
+    sram& target = to_dram ? dram : seq_buffer;
+    target.debug_access(true, address - (to_dram ? ctrl_dram_base : ctrl_seq_buffer_base),
+                        const_cast<u8*>(data), bytes);
+}
+
+void masr_system::debug_read(u64 address, u8* data, u64 bytes) {
+    const bool to_dram = address < ctrl_seq_buffer_base;
+    sram& target = to_dram ? dram : seq_buffer;
+    target.debug_access(false, address - (to_dram ? ctrl_dram_base : ctrl_seq_buffer_base), data,
+                        bytes);
+}
+
+void masr_system::load_image(const std::vector<u8>& image, u64 at, u32 steps) {
+    debug_write(ctrl_dram_base + at, image.data(), image.size());
+    seq.program(at, steps);
 }
 
 }  // namespace masr

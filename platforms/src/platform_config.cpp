@@ -1,7 +1,10 @@
 #include "platforms/src/platform_config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+
+#include "models/common/address_map.h"
 
 namespace masr {
 
@@ -37,6 +40,28 @@ void platform_config::validate() const {
     if (noc.host_node >= tiles && noc.host_node.is_set())
         fail("{}: noc.host_node is {} but the platform has only {} tiles", noc.host_node.where(),
              noc.host_node.get(), tiles.get());
+    if (tile.weight_sram.banks % tile.pe.pes != 0)
+        fail("{}: tile.weight_sram.banks is {}, expected a multiple of tile.pe.pes ({}): each PE "
+             "streams from its own partition of banks",
+             tile.weight_sram.banks.is_set() ? tile.weight_sram.banks.where()
+                                             : tile.pe.pes.where(),
+             tile.weight_sram.banks.get(), tile.pe.pes.get());
+    if (dram.size > ctrl_seq_buffer_base - ctrl_dram_base)
+        fail("{}: dram.size is {} bytes, expected at most {} (the control node's DRAM window)",
+             dram.size.where(), dram.size.get(), ctrl_seq_buffer_base - ctrl_dram_base);
+    if (seq_buffer.size > ctrl_streamer_base - ctrl_seq_buffer_base)
+        fail("{}: seq_buffer.size is {} bytes, expected at most {} (its window)",
+             seq_buffer.size.where(), seq_buffer.size.get(),
+             ctrl_streamer_base - ctrl_seq_buffer_base);
+    if (tile.act_buffer.size > tile_ctrl_base - tile_act_buffer_base)
+        fail("{}: tile.act_buffer.size is {} bytes, expected at most {}",
+             tile.act_buffer.size.where(), tile.act_buffer.size.get(),
+             tile_ctrl_base - tile_act_buffer_base);
+    if (tile.weight_sram.size > tile_act_buffer_base - tile_weight_sram_base)
+        fail("{}: tile.weight_sram.size is {} bytes, expected at most {}",
+             tile.weight_sram.size.where(), tile.weight_sram.size.get(),
+             tile_act_buffer_base - tile_weight_sram_base);
+    (void)clock_period();
 }
 
 void platform_config::dump(std::ostream& out) const {
@@ -46,7 +71,39 @@ void platform_config::dump(std::ostream& out) const {
 }
 
 sc_core::sc_time platform_config::clock_period() const {
-    return sc_core::sc_time(1.0 / clock_hz, sc_core::SC_SEC);
+    const double resolution = sc_core::sc_get_time_resolution().to_seconds();
+    const double units = std::round(1.0 / clock_hz / resolution);
+    if (!(units >= 1))
+        fail("{}: clock_hz {} gives a period shorter than the simulator's time resolution of {} s",
+             clock_hz.where(), clock_hz.get(), resolution);
+    return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(units));
+}
+
+mapping_target platform_config::target() const {
+    mapping_target t;
+    t.name = name;
+    t.tiles = tiles;
+    t.pes = tile.pe.pes;
+    t.weight_sram_bytes = tile.weight_sram.size;
+    t.act_buffer_bytes = tile.act_buffer.size;
+    t.seq_buffer_bytes = seq_buffer.size;
+    t.tile_counters = tile.ni.counters;
+    t.ctrl_counters = ctrl_ni.counters;
+    t.directions = mapping.directions;
+    return t;
+}
+
+machine_limits platform_config::limits() const {
+    machine_limits m;
+    m.tiles = tiles;
+    m.pes = tile.pe.pes;
+    m.weight_sram_bytes = tile.weight_sram.size;
+    m.act_buffer_bytes = tile.act_buffer.size;
+    m.seq_buffer_bytes = seq_buffer.size;
+    m.dram_bytes = dram.size;
+    m.tile_counters = tile.ni.counters;
+    m.ctrl_counters = ctrl_ni.counters;
+    return m;
 }
 
 }  // namespace masr

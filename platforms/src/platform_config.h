@@ -6,19 +6,33 @@
 #include <ostream>
 #include <string>
 
+#include "compiler/mapping.h"
+#include "models/bus/bus.h"
+#include "models/common/overlap.h"
 #include "models/common/property.h"
-#include "models/ctrl/controller.h"
+#include "models/ni/ni.h"
 #include "models/noc/noc.h"
+#include "models/sequencer/sequencer.h"
+#include "models/sram/sram.h"
+#include "models/streamer/streamer.h"
 #include "models/tile/tile.h"
 
 namespace masr {
+
+struct mapping_params : property_group {
+    using property_group::property_group;
+    property<direction_placement> directions{
+        this, "directions", direction_placement::automatic,
+        "bidirectional layers: separate tile groups, shared (time-multiplexed) tiles, or auto "
+        "(separate when the tile count is even)"};
+};
 
 struct platform_config : property_group {
     platform_config() : property_group(nullptr, "", "") {}
 
     property<std::string> name{this, "name", "custom", "platform name, for reports"};
     property<double> clock_hz{this,  "clock_hz",
-                              800e6, "clock of tiles, NoC and controller (Hz); EIE ran at 800 MHz",
+                              800e6, "clock of tiles, NoC and control node (Hz); EIE ran at 800 MHz",
                               1e3,   1e11};
     property<u32> tiles{this, "tiles", 1, "number of tiles", 1, 4096};
     property<std::string> technology{this, "technology", "technology/cmos45.yaml",
@@ -26,7 +40,16 @@ struct platform_config : property_group {
                                      "the platform file"};
     tile_params tile{this, "tile", "one tile; every tile is the same"};
     noc_params noc{this, "noc", "inter-tile network on chip"};
-    ctrl_params ctrl{this, "ctrl", "controller: mapping and sequencing"};
+    mapping_params mapping{this, "mapping", "how the model compiler places layers on tiles"};
+    overlap_params overlap{this, "overlap", "which phases overlap (each can be switched off)"};
+    sequencer_params sequencer{this, "sequencer", "on-chip sequencer: loads and starts the model"};
+    streamer_params streamer{this, "streamer", "x_t streamer: assembles each layer's input"};
+    sram_params seq_buffer{this, "seq_buffer",
+                           "sequence buffer: every layer's output sequence, the next layer's "
+                           "input (on-chip SRAM, or a DRAM port by its latency and width)"};
+    sram_params dram{this, "dram", "the accelerator's DRAM window, where the model image lies"};
+    ni_params ctrl_ni{this, "ctrl_ni", "control node's network interface: arrival counters"};
+    bus_params ctrl_bus{this, "ctrl_bus", "control node's address decoder"};
 
     std::string file;             // where it was read from
     std::string technology_path;  // technology resolved against the file's directory
@@ -36,8 +59,14 @@ struct platform_config : property_group {
     // Commented YAML of every value, defaults included.
     void dump(std::ostream& out) const;
 
+    // The clock period, a whole number of SystemC time-resolution units (so
+    // that cycles convert to time and back exactly at any clock).
     sc_core::sc_time clock_period() const;
     void validate() const override;
+
+    // What the model compiler and the sequencer need to know of the machine.
+    mapping_target target() const;
+    machine_limits limits() const;
 };
 
 }  // namespace masr

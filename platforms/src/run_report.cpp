@@ -1,37 +1,47 @@
 #include "platforms/src/run_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <ostream>
 #include <sstream>
 
 #include "models/common/atomic_file.h"
+#include "models/common/address_map.h"
 #include "models/common/stats.h"
 #include "workloads/src/npy_file.h"
 
 namespace masr {
 
 nlohmann::json run_summary::to_json() const {
+    nlohmann::json critical_path = nlohmann::json::object();
+    for (std::size_t i = 1; i < path_part_count; ++i)
+        critical_path[std::string(path_part_names[i]) + "_cycles"] = critical[i];
     return {{"platform", platform},
             {"workload", workload},
             {"tiles", tiles},
             {"steps", steps},
             {"clock_hz", clock_hz},
             {"cycles", cycles},
+            {"load_cycles", load_cycles},
             {"seconds", seconds},
             {"audio_seconds", audio_seconds},
             {"real_time_factor", real_time_factor},
             {"effectual_macs", effectual_macs},
             {"dense_macs", dense_macs},
             {"mac_utilization", mac_utilization},
-            {"load_imbalance", load_imbalance},
-            {"noc_share", noc_share},
+            {"tile_imbalance", tile_imbalance},
+            {"pe_imbalance", pe_imbalance},
+            {"critical_path", critical_path},
             {"host_seconds", host_seconds},
             {"effectual_macs_per_host_second", macs_per_host_second}};
 }
 
 std::string run_summary::csv() const {
-    const nlohmann::json j = to_json();
+    nlohmann::json j = to_json();
+    for (const auto& [key, value] : j["critical_path"].items()) j["critical_" + key] = value;
+    j.erase("critical_path");
     std::string header, values;
     for (const auto& [key, value] : j.items()) {
         header += (header.empty() ? "" : ",") + key;
@@ -42,50 +52,120 @@ std::string run_summary::csv() const {
 }
 
 void run_summary::print(std::ostream& out) const {
+    auto share = [&](std::size_t part) {
+        return cycles ? 100.0 * static_cast<double>(critical[part]) / static_cast<double>(cycles)
+                      : 0.0;
+    };
     out << fmt::format(
         "platform          {} ({} tiles, {:.0f} MHz)\n"
         "workload          {} ({} time steps, {:.2f} s of audio)\n"
-        "cycles            {}\n"
+        "cycles            {} (after {} cycles of loading)\n"
         "latency           {:.6f} s\n"
         "real-time factor  {:.1f}x (audio seconds per accelerator second)\n"
         "effectual MACs    {} of {} dense ({:.1f} %)\n"
         "MAC utilization   {:.1f} %\n"
-        "load imbalance    {:.1f} %\n"
-        "NoC share         {:.1f} %\n"
+        "load imbalance    {:.1f} % across tiles, {:.1f} % across PEs\n"
+        "critical path     compute {:.1f} %, NoC {:.1f} %, sync {:.1f} %, merge {:.1f} %, "
+        "sequence buffer {:.1f} %\n"
         "host time         {:.2f} s ({:.1f} M effectual MACs per host second)\n",
-        platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, seconds,
-        real_time_factor, effectual_macs, dense_macs,
+        platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, load_cycles,
+        seconds, real_time_factor, effectual_macs, dense_macs,
         dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, 100 * mac_utilization,
-        100 * load_imbalance, 100 * noc_share, host_seconds, macs_per_host_second / 1e6);
+        100 * tile_imbalance, 100 * pe_imbalance, share(1), share(2), share(3), share(4),
+        share(5), host_seconds, macs_per_host_second / 1e6);
 }
 
-run_summary summarize(const masr_system& system, const workload& w, double host_seconds) {
+std::vector<round_activity> all_activity(const masr_system& system) {
+    std::vector<round_activity> all;
+    for (const auto& t : system.tiles)
+        all.insert(all.end(), t.controller.activity().begin(), t.controller.activity().end());
+    return all;
+}
+
+run_summary summarize(const masr_system& system, const std::string& workload, double frame_period,
+                      double host_seconds) {
     const platform_config& cfg = system.config;
-    const ctrl_summary& c = system.ctrl.summary();
     run_summary s;
     s.platform = cfg.name;
-    s.workload = w.name;
+    s.workload = workload;
     s.tiles = cfg.tiles;
-    s.steps = c.steps;
+    s.steps = system.seq.steps();
     s.clock_hz = cfg.clock_hz;
-    s.seconds = c.run_seconds;
-    s.cycles = static_cast<u64>(std::llround(c.run_seconds * cfg.clock_hz));
-    s.audio_seconds = c.steps * w.frame_period;
+    s.load_cycles = system.seq.start_cycle();
+    s.cycles = system.seq.end_cycle() - system.seq.start_cycle();
+    s.seconds = static_cast<double>(s.cycles) / cfg.clock_hz;
+    s.audio_seconds = s.steps * frame_period;
     s.real_time_factor = s.seconds > 0 ? s.audio_seconds / s.seconds : 0;
-    const auto& registry = stats_registry::instance();
+    const path_stamp& end = system.seq.end();
+    for (std::size_t i = 1; i < path_part_count; ++i) s.critical[i] = end.parts[i];
+    u64 stall = 0, makespan = 0;
     for (const auto& t : system.tiles) {
-        const std::string scope = t.pe.name();
-        s.effectual_macs += static_cast<u64>(registry.read(scope, "effectual_macs"));
-        s.dense_macs += static_cast<u64>(registry.read(scope, "dense_macs"));
+        s.effectual_macs += t.pe.effectual_macs;
+        s.dense_macs += t.pe.dense_macs;
+        stall += t.pe.stall_imbalance;
+        makespan += t.pe.makespan_cycles;
     }
     const double lanes = double(cfg.tiles) * cfg.tile.pe.pes * cfg.tile.pe.lanes;
     s.mac_utilization = s.cycles ? s.effectual_macs / (lanes * s.cycles) : 0;
-    s.load_imbalance = c.load_imbalance();
-    const double critical = c.noc_seconds + c.compute_seconds;
-    s.noc_share = critical > 0 ? c.noc_seconds / critical : 0;
+    s.pe_imbalance =
+        makespan ? static_cast<double>(stall) / (double(cfg.tile.pe.pes) * makespan) : 0;
+    // Tiles of one group in one round: (slowest - mean) against the slowest.
+    std::map<std::array<u32, 4>, std::pair<u64, std::vector<u64>>> rounds;
+    for (const round_activity& a : all_activity(system))
+        rounds[{a.layer, a.direction, a.step, a.round}].second.push_back(a.end_cycle -
+                                                                         a.start_cycle);
+    double excess = 0, slowest_total = 0;
+    for (const auto& [key, entry] : rounds) {
+        const std::vector<u64>& busy = entry.second;
+        const u64 slowest = *std::max_element(busy.begin(), busy.end());
+        const double mean =
+            std::accumulate(busy.begin(), busy.end(), 0.0) / static_cast<double>(busy.size());
+        excess += static_cast<double>(slowest) - mean;
+        slowest_total += static_cast<double>(slowest);
+    }
+    s.tile_imbalance = slowest_total > 0 ? excess / slowest_total : 0;
     s.host_seconds = host_seconds;
     s.macs_per_host_second = host_seconds > 0 ? s.effectual_macs / host_seconds : 0;
     return s;
+}
+
+matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32 layer,
+                              u32 steps) {
+    const layer_record& l = image.layers.at(layer);
+    const fixed_format f = image.format();
+    const u32 value_bytes = packed_value_bytes(f.activation_bits);
+    const u32 units = static_cast<u32>(l.units);
+    const bool concat = l.bidirectional && l.merge == static_cast<u64>(merge_mode::concat);
+    matrix<i16> out(steps, concat ? 2 * units : units);
+    std::vector<u8> bytes;
+    sparse_vector slice;
+    std::vector<i16> dense;
+    for (u32 d = 0; d < l.directions(); ++d) {
+        const sequence_record& q = image.sequences.at(l.sequence(d));
+        for (u32 t = 0; t < steps; ++t) {
+            i16* row = out.row(t);
+            for (u64 k = 0; k < q.slices; ++k) {
+                const segment_record& seg = image.segments.at(q.segment_first + k);
+                bytes.resize(seg.capacity);
+                system.debug_read(ctrl_seq_buffer_base + q.base + u64{t} * q.step_bytes +
+                                      seg.offset,
+                                  bytes.data(), seg.capacity);
+                deserialize(bytes.data(), static_cast<u32>(seg.length), value_bytes, slice);
+                dense.resize(seg.length);
+                slice.decode(dense.data());
+                for (u64 e = 0; e < seg.length; ++e) {
+                    const u64 at = seg.first + e;
+                    if (d == 0)
+                        row[at] = dense[e];
+                    else if (concat)
+                        row[units + at] = dense[e];
+                    else
+                        row[at] = fixed::merge_sum(row[at], dense[e], f);
+                }
+            }
+        }
+    }
+    return out;
 }
 
 check_result compare_with_golden(const workload& w, const golden_result& golden,
@@ -142,6 +222,7 @@ void dump_layer_outputs(const std::string& dir, const workload& w,
 
 void write_perfetto_trace(const std::string& path, const masr_system& system) {
     // Chrome trace-event JSON: opens in ui.perfetto.dev and chrome://tracing.
+    const double us_per_cycle = 1e6 / system.config.clock_hz;
     nlohmann::json events = nlohmann::json::array();
     for (u32 t = 0; t < system.tiles.size(); ++t)
         events.push_back({{"name", "thread_name"},
@@ -149,16 +230,15 @@ void write_perfetto_trace(const std::string& path, const masr_system& system) {
                           {"pid", 1},
                           {"tid", t},
                           {"args", {{"name", system.tiles[t].name()}}}});
-    const auto& layers = system.ctrl.activity();
-    for (const tile_activity& a : layers) {
+    for (const round_activity& a : all_activity(system)) {
         events.push_back(
             {{"name", fmt::format("L{} {} r{}", a.layer, a.direction ? "bwd" : "fwd", a.round)},
              {"cat", "tile"},
              {"ph", "X"},
              {"pid", 1},
              {"tid", a.tile},
-             {"ts", a.start_s * 1e6},
-             {"dur", (a.end_s - a.start_s) * 1e6},
+             {"ts", a.start_cycle * us_per_cycle},
+             {"dur", (a.end_cycle - a.start_cycle) * us_per_cycle},
              {"args", {{"layer", a.layer}, {"direction", a.direction}, {"step", a.step}}}});
     }
     nlohmann::json trace = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
@@ -166,11 +246,11 @@ void write_perfetto_trace(const std::string& path, const masr_system& system) {
 }
 
 void write_vcd_trace(const std::string& path, const masr_system& system) {
-    // One busy wire per tile, time in picoseconds.
+    // One busy wire per tile, time in clock cycles.
     std::map<u64, std::vector<std::pair<u32, int>>> changes;
-    for (const tile_activity& a : system.ctrl.activity()) {
-        changes[static_cast<u64>(std::llround(a.start_s * 1e12))].push_back({a.tile, 1});
-        changes[static_cast<u64>(std::llround(a.end_s * 1e12))].push_back({a.tile, 0});
+    for (const round_activity& a : all_activity(system)) {
+        changes[a.start_cycle].push_back({a.tile, 1});
+        changes[a.end_cycle].push_back({a.tile, 0});
     }
     auto id = [](u32 tile) {
         std::string s;
@@ -180,8 +260,9 @@ void write_vcd_trace(const std::string& path, const masr_system& system) {
         } while (tile);
         return s;
     };
+    const u64 ps = static_cast<u64>(std::llround(1e12 / system.config.clock_hz));
     write_file_atomically(path, [&](std::ostream& out) {
-        out << "$timescale 1ps $end\n$scope module masr $end\n";
+        out << "$timescale " << ps << "ps $end\n$scope module masr $end\n";
         for (u32 t = 0; t < system.tiles.size(); ++t)
             out << "$var wire 1 " << id(t) << " tile_" << t << "_busy $end\n";
         out << "$upscope $end\n$enddefinitions $end\n#0\n$dumpvars\n";

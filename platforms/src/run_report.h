@@ -1,10 +1,13 @@
 #pragma once
-// What a masr-sim run reports: the summary, stats.json / summary.csv, the
-// bit-exact check against the golden reference and activity traces.
+// What a masr-sim run reports: the summary (cycles, utilization, the
+// critical-path breakdown, load imbalance), stats.json / summary.csv, the
+// layer outputs read back from the sequence buffer for the bit-exact check
+// against the golden reference, and activity traces.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "models/common/critical_path.h"
 #include "platforms/src/masr_system.h"
 #include "workloads/golden/golden_reference.h"
 
@@ -16,15 +19,18 @@ struct run_summary {
     u32 tiles = 0;
     u32 steps = 0;
     double clock_hz = 0;
-    u64 cycles = 0;
+    u64 cycles = 0;       // start of the run to the last output slice in the sequence buffer
+    u64 load_cycles = 0;  // before: image, weights, slot messages
     double seconds = 0;
     double audio_seconds = 0;
     double real_time_factor = 0;  // audio seconds per accelerator second
     u64 effectual_macs = 0;
     u64 dense_macs = 0;
-    double mac_utilization = 0;  // effectual MACs / (MAC lanes x cycles)
-    double load_imbalance = 0;   // mean (max - mean) / max tile busy time per round
-    double noc_share = 0;        // share of critical-path time in NoC transfers
+    double mac_utilization = 0;    // effectual MACs / (MAC lanes x cycles)
+    double tile_imbalance = 0;     // (slowest - mean) / slowest tile per round, weighted
+    double pe_imbalance = 0;       // (slowest - mean) / slowest PE per pass, weighted
+    // Critical path of the run, in cycles; the parts sum to `cycles`.
+    std::array<u64, path_part_count> critical{};
     double host_seconds = 0;
     double macs_per_host_second = 0;
 
@@ -33,7 +39,12 @@ struct run_summary {
     void print(std::ostream& out) const;
 };
 
-run_summary summarize(const masr_system& system, const workload& w, double host_seconds);
+run_summary summarize(const masr_system& system, const std::string& workload, double frame_period,
+                      double host_seconds);
+
+// Reads a layer's output (both directions merged as the golden reference
+// defines it) for the run's time steps from the sequence buffer.
+matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32 layer, u32 steps);
 
 struct check_result {
     bool bit_exact = true;
@@ -50,6 +61,9 @@ void write_run_outputs(const std::string& dir, const run_summary& summary,
 // Layer outputs as DIR/<layer>.npy, float32 dequantized (T, width).
 void dump_layer_outputs(const std::string& dir, const workload& w,
                         const std::vector<matrix<i16>>& outputs);
+
+// Every tile's rounds.
+std::vector<round_activity> all_activity(const masr_system& system);
 
 // Tile activity: Chrome/Perfetto JSON trace events or a VCD of tile busy flags.
 void write_perfetto_trace(const std::string& path, const masr_system& system);

@@ -10,30 +10,10 @@
 
 #include "models/common/property.h"
 #include "models/common/types.h"
-#include "workloads/src/fixed_point.h"
+#include "contract/fixed_point.h"
+#include "contract/layer_types.h"
 
 namespace masr {
-
-enum class layer_kind { rnn, gru, lstm, dense };
-enum class merge_mode { sum, concat };
-
-template <>
-struct enum_names<layer_kind> {
-    static constexpr std::pair<layer_kind, const char*> table[] = {
-        {layer_kind::rnn, "rnn"}, {layer_kind::gru, "gru"}, {layer_kind::lstm, "lstm"}, {layer_kind::dense, "dense"}};
-};
-template <>
-struct enum_names<merge_mode> {
-    static constexpr std::pair<merge_mode, const char*> table[] = {{merge_mode::sum, "sum"},
-                                                                   {merge_mode::concat, "concat"}};
-};
-template <>
-struct enum_names<activation_fn> {
-    static constexpr std::pair<activation_fn, const char*> table[] = {{activation_fn::relu, "relu"},
-                                                                      {activation_fn::tanh, "tanh"},
-                                                                      {activation_fn::sigmoid, "sigmoid"},
-                                                                      {activation_fn::linear, "linear"}};
-};
 
 // Row-major dense matrix.
 template <typename T>
@@ -50,13 +30,6 @@ struct matrix {
     const T& at(u32 r, u32 c) const { return data[std::size_t{r} * cols + c]; }
     bool empty() const { return data.empty(); }
 };
-
-// Gate order of the rows (row = gate * units + unit):
-//   rnn, dense: one gate; gru: z (update), r (reset), c (candidate);
-//   lstm: i (input), f (forget), g (cell candidate), o (output).
-constexpr u32 gate_count(layer_kind kind) {
-    return kind == layer_kind::gru ? 3 : kind == layer_kind::lstm ? 4 : 1;
-}
 
 struct layer_desc {
     std::string name;

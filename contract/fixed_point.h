@@ -19,11 +19,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "contract/layer_types.h"
 #include "models/common/types.h"
 
 namespace masr {
-
-enum class activation_fn { relu, tanh, sigmoid, linear };
 
 struct fixed_format {
     unsigned weight_bits = 8;

@@ -1,0 +1,49 @@
+#pragma once
+// The address maps of the two kinds of NoC node (docs/architecture.md). A
+// NoC address is (node << 32) | local (models/noc/noc.h: noc_address), node
+// being a tile index or noc_host_node for the control node.
+#include "models/common/types.h"
+
+namespace masr {
+
+// Tile-local addresses, decoded by the tile's bus (models/tile).
+constexpr u64 tile_weight_sram_base = 0x0000'0000;
+constexpr u64 tile_act_buffer_base = 0x4000'0000;
+constexpr u64 tile_ctrl_base = 0x7000'0000;  // tile controller: setup, start
+constexpr u64 tile_ctrl_size = 0x1000;
+constexpr u64 tile_ni_base = 0x7800'0000;  // NI arrival counters, 8 bytes each
+
+// Tile controller registers (offsets in its window).
+constexpr u64 tile_ctrl_setup = 0x000;  // write: one slot message
+constexpr u64 tile_ctrl_start = 0x800;  // write: start_message
+
+// Control-node addresses, decoded by its bus.
+constexpr u64 ctrl_dram_base = 0x0000'0000;  // the accelerator's DRAM window: the model image
+constexpr u64 ctrl_seq_buffer_base = 0x8000'0000;
+constexpr u64 ctrl_streamer_base = 0xe000'0000;  // streamer: configure, start
+constexpr u64 ctrl_streamer_size = 0x1000;
+constexpr u64 ctrl_ni_base = 0xf000'0000;  // NI arrival counters
+
+constexpr u64 streamer_configure = 0x000;  // write: u64 DRAM address of the image
+constexpr u64 streamer_start = 0x800;      // write: start_message
+
+// What a start write carries (16 bytes, little-endian).
+struct start_message {
+    u32 steps = 0;           // time steps to run (at most the image's max_steps)
+    u64 origin_cycle = 0;    // cycle the run started: the critical path's time 0 of the run
+};
+constexpr u64 start_message_bytes = 16;
+
+inline void write_start_message(const start_message& m, u8* out) {
+    for (int i = 0; i < 16; ++i) out[i] = 0;
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<u8>(m.steps >> (8 * i));
+    for (int i = 0; i < 8; ++i) out[8 + i] = static_cast<u8>(m.origin_cycle >> (8 * i));
+}
+inline start_message read_start_message(const u8* in) {
+    start_message m;
+    for (int i = 0; i < 4; ++i) m.steps |= u32{in[i]} << (8 * i);
+    for (int i = 0; i < 8; ++i) m.origin_cycle |= u64{in[8 + i]} << (8 * i);
+    return m;
+}
+
+}  // namespace masr

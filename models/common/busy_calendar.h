@@ -1,0 +1,51 @@
+#pragma once
+// When a shared resource (an SRAM port, a NoC link) is busy, as a list of
+// busy cycle intervals. Loosely timed models book a transaction's use of a
+// resource when the transaction is computed, which is not always in the order
+// of the times at which the uses happen: a NoC delivery books a tile's buffer
+// port at its arrival, in the future, before the tile's own read at an earlier
+// time is computed. A single "busy until" time would make that read wait for
+// the later delivery; the calendar lets it take the free cycles before it, so
+// the result does not depend on the order in which transactions are computed,
+// only on their times (first come at a cycle, first served).
+//
+// Plain C++. Intervals that end before the present are forgotten (prune), so
+// a calendar holds only the few bookings of the near future.
+#include <vector>
+
+#include "models/common/types.h"
+
+namespace masr {
+
+class busy_calendar {
+public:
+    // Free cycles in [from, to).
+    u64 free_count(u64 from, u64 to) const;
+    bool is_free(u64 cycle) const;
+    // Marks every cycle of [from, to) busy.
+    void occupy(u64 from, u64 to);
+    // The earliest start s >= from with [s, s + length) free, booked.
+    u64 book_contiguous(u64 from, u64 length);
+    // The first `count` free cycles from `from` on, booked; returns the cycle
+    // after the last of them.
+    u64 book_cycles(u64 from, u64 count);
+    // Forgets what ends at or before `cycle` (no booking starts before it).
+    void prune(u64 cycle);
+    // End of the last booking (0 when none).
+    u64 last_busy() const { return busy_.empty() ? 0 : busy_.back().second; }
+    std::size_t intervals() const { return busy_.size() - first_; }
+
+private:
+    // Busy [first, second), sorted, disjoint and not touching; entries before
+    // first_ are pruned (erased in batches).
+    std::vector<std::pair<u64, u64>> busy_;
+    std::size_t first_ = 0;
+    std::size_t lower(u64 cycle) const;  // first interval ending after cycle
+};
+
+// Books `words` words on a bank's ports, one word per port and cycle, each
+// word on the earliest free (cycle, port) from `from` on (ports in index order
+// at a tie); returns the cycle after the last word.
+u64 book_words(busy_calendar* ports, u32 port_count, u64 words, u64 from);
+
+}  // namespace masr
