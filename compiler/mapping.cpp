@@ -54,21 +54,25 @@ layer_groups place_layer(u32 units, bool bidirectional, u32 tiles, direction_pla
     return g;
 }
 
-u64 region_allocator::allocate(u64 bytes, const std::vector<u32>& tiles_in) {
+u64 region_allocator::allocate(u64 bytes, const std::vector<u32>& tiles_in, int first,
+                                int last) {
     std::vector<u32> tiles = tiles_in;
     std::sort(tiles.begin(), tiles.end());
     bytes = align_up(std::max<u64>(bytes, 1), alignment_);
-    // Candidate addresses: 0 and the end of every region that shares a tile.
+    auto conflicts = [&](const placed& p) {
+        return p.first <= last && first <= p.last && meet(p.tiles, tiles);
+    };
+    // Candidate addresses: 0 and the end of every region it may not overlap.
     std::vector<u64> candidates{0};
     for (const placed& p : placed_)
-        if (meet(p.tiles, tiles)) candidates.push_back(p.address + p.bytes);
+        if (conflicts(p)) candidates.push_back(p.address + p.bytes);
     std::sort(candidates.begin(), candidates.end());
     for (u64 at : candidates) {
         const bool free = std::none_of(placed_.begin(), placed_.end(), [&](const placed& p) {
-            return meet(p.tiles, tiles) && at < p.address + p.bytes && p.address < at + bytes;
+            return conflicts(p) && at < p.address + p.bytes && p.address < at + bytes;
         });
         if (!free) continue;
-        placed_.push_back({at, bytes, tiles});
+        placed_.push_back({at, bytes, tiles, first, last});
         end_ = std::max(end_, at + bytes);
         return at;
     }

@@ -17,7 +17,11 @@
 //     separates when the tile count is even and at least 2.
 //   * Activation-buffer regions have the same address on every tile of the
 //     group that uses them (the NoC multicasts to one address); regions of
-//     tile sets that do not meet may share addresses.
+//     tile sets that do not meet may share addresses, and so may regions
+//     whose layers' lifetimes do not overlap: a layer's h_(t-1) and r*h
+//     regions live over [l, l + 1], because a tile may already receive layer
+//     l + 1's slices while its neighbours finish layer l, but not layer
+//     l + 2's (compiler/README.md).
 //   * Sequences live in the sequence buffer from the layer that writes them
 //     to the last layer that reads them; later sequences reuse the space.
 #include <string>
@@ -66,18 +70,21 @@ struct layer_groups {
 layer_groups place_layer(u32 units, bool bidirectional, u32 tiles, direction_placement mode);
 
 // First-fit placement of regions that must have the same address on every
-// tile of their set; two regions may overlap when their sets do not meet.
+// tile of their set; two regions may overlap when their sets do not meet or
+// their lifetimes (layers [first, last]) do not.
 class region_allocator {
 public:
     explicit region_allocator(u64 alignment) : alignment_(alignment) {}
     // Returns the address.
-    u64 allocate(u64 bytes, const std::vector<u32>& tiles);
+    u64 allocate(u64 bytes, const std::vector<u32>& tiles, int first = 0,
+                 int last = 1 << 30);
     u64 end() const { return end_; }  // bytes the most loaded tile needs
 
 private:
     struct placed {
         u64 address, bytes;
         std::vector<u32> tiles;  // sorted
+        int first, last;
     };
     u64 alignment_;
     u64 end_ = 0;

@@ -261,10 +261,12 @@ compiled_model compile_model(const workload& w, const mapping_target& t, u32 ste
             slot_place& p = regions[l][dir];
             const u64 record = cut_of[l].second;
             const u64 slice_max = m.segments[cut_of[l].first].capacity;  // largest slice first
-            p.h0 = d.recurrent() ? act_space.allocate(record, tiles) : 0;
-            p.h1 = d.recurrent() ? act_space.allocate(record, tiles) : 0;
-            p.rh = d.kind == layer_kind::gru ? act_space.allocate(record, tiles) : 0;
-            p.out = act_space.allocate(slice_max, tiles);
+            // Live while the layer runs and while the next one starts.
+            const int first = static_cast<int>(l), last = static_cast<int>(l) + 1;
+            p.h0 = d.recurrent() ? act_space.allocate(record, tiles, first, last) : 0;
+            p.h1 = d.recurrent() ? act_space.allocate(record, tiles, first, last) : 0;
+            p.rh = d.kind == layer_kind::gru ? act_space.allocate(record, tiles, first, last) : 0;
+            p.out = act_space.allocate(slice_max, tiles, first, last);
         }
     }
     h.act_buffer_bytes = act_space.end();

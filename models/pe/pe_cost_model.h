@@ -34,9 +34,9 @@ struct pe_core_timing {
     u32 lanes = 4;           // L: MAC lanes per PE
     u32 fifo_depth = 16;     // D: effectual pairs the FIFO holds
     u32 frontend_pairs = 8;  // W: pairs the front end pushes per cycle
-    u32 frontend_words = 1;  // R: mask words the front end scans per cycle (W % R == 0)
     u32 fifo_latency = 1;    // cycles from a push to the earliest pop of that pair
     u32 mac_latency = 2;     // multiplier + accumulator pipeline stages
+    u32 frontend_words = 1;  // R: mask words the front end scans per cycle (W % R == 0)
 
     u32 reduce_latency() const;
     // Cycles after the last pop until the row's sum is ready.

@@ -205,6 +205,8 @@ void streamer::run() {
                 if (credit.cycle > std::max(sources.cycle, read_free.cycle))
                     wait_credit_cycles += credit.cycle - std::max(sources.cycle, read_free.cycle);
                 const path_stamp ready = later(later(sources, credit), read_free);
+                // The read engine takes one vector at a time, from when it is ready.
+                if (ready.cycle > now_cycle(clock_)) wait(delay_to(ready.cycle, clock_));
 
                 // Read every source record, assemble x_t densely.
                 const u64 now = now_cycle(clock_);

@@ -8,7 +8,6 @@
 #include <iostream>
 #include <systemc>
 
-#include "compiler/model_compiler.h"
 #include "models/common/address_map.h"
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
@@ -16,6 +15,7 @@
 #include "models/common/tlm_support.h"
 #include "platforms/src/masr_system.h"
 #include "platforms/src/run_report.h"
+#include "platforms/src/simulation.h"
 #include "workloads/src/npy_file.h"
 
 namespace po = boost::program_options;
@@ -113,24 +113,6 @@ void apply_setting(platform_config& config, const std::string& spec) {
     config.load(root, "--set " + spec);
 }
 
-// The image must describe the network the workload gives inputs and reference for.
-void check_image_matches(const model_image& m, const workload& w, const std::string& path) {
-    if (m.header.input_size != w.input_size || m.layers.size() != w.layers.size())
-        fail("model image '{}' was compiled for {} layers on {} inputs, workload '{}' has {} on "
-             "{}; re-run masr-pack with this workload",
-             path, m.layers.size(), m.header.input_size, w.name, w.layers.size(), w.input_size);
-    for (std::size_t l = 0; l < w.layers.size(); ++l) {
-        const layer_record& r = m.layers[l];
-        const layer_desc& d = w.layers[l];
-        if (r.kind != static_cast<u64>(d.kind) || r.units != d.units || r.inputs != d.inputs ||
-            (r.bidirectional != 0) != d.bidirectional)
-            fail("model image '{}' layer {} is a {} of {} units on {} inputs, workload '{}' layer "
-                 "'{}' a {} of {} on {}; re-run masr-pack with this workload",
-                 path, l, enum_to_string(static_cast<layer_kind>(r.kind)), r.units, r.inputs,
-                 w.name, d.name, enum_to_string(d.kind), d.units, d.inputs);
-    }
-}
-
 int run(int argc, char** argv) {
     std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir,
         trace_kind, balance, config_out;
@@ -220,24 +202,11 @@ int run(int argc, char** argv) {
     if (!config_out.empty())
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
 
-    // The image: compiled here or read from a file, and checked either way.
-    std::vector<u8> bytes;
-    model_image image;
-    if (!image_path.empty()) {
-        bytes = read_file(image_path);
-        image = parse_model_image(bytes.data(), bytes.size(), image_path);
-        check_image_matches(image, w, image_path);
-    } else {
-        compiled_model compiled = compile_model(w, config.target(), steps);
-        bytes = std::move(compiled.bytes);
-        image = std::move(compiled.image);
-    }
-    if (steps == 0) steps = static_cast<u32>(image.header.max_steps);
-    if (steps > w.sequence_length)
-        fail("{} time steps requested but workload '{}' ({}) has sequence_length {}", steps,
-             w.name, w.file, w.sequence_length);
-
-    masr_system system("masr", config);
+    // The image: compiled here or read from a file (and checked) by the simulation.
+    std::vector<u8> image;
+    if (!image_path.empty()) image = read_file(image_path);
+    simulation sim(config, w, steps, std::move(image), image_path);
+    masr_system& system = sim.system();
     if (!balance.empty()) {
         // "static" keeps the platform's static flavour (interleaved or contiguous).
         const balance_mode configured = config.tile.pe.balance;
@@ -247,31 +216,20 @@ int run(int argc, char** argv) {
                                       : balance_mode::static_contiguous;
         for (auto& t : system.tiles) t.pe.set_balance(mode);
     }
-    system.load_image(bytes, 0, steps);
-    for (const input_placement& p : place_input(image, w, steps))
-        system.debug_write(ctrl_seq_buffer_base + p.address, p.bytes.data(), p.bytes.size());
-
-    // Layer outputs are read back as each layer completes, before the
-    // sequence buffer reuses their space.
-    const bool want_outputs = vm.count("check") || !dump_dir.empty();
-    std::vector<matrix<i16>> outputs(w.layers.size());
+    sim.read_outputs = vm.count("check") || !dump_dir.empty();
     progress_printer progress;
     progress.w = &w;
     progress.enabled = !vm.count("quiet");
-    system.seq.on_layer_done = [&](u32 layer, const model_image& m) {
-        if (want_outputs) outputs[layer] = read_layer_output(system, m, layer, steps);
-        progress(layer);
-    };
-
-    sc_core::sc_start();
-    progress.finish();
-    if (!system.seq.finished()) {
-        if (!first_fault().empty())
-            throw std::runtime_error("the run stopped: " + first_fault());
-        throw std::runtime_error(
-            "the run ran out of events before the last layer completed: a tile or the streamer "
-            "waits for data that never arrives; rerun with --log debug to see the last transfers");
+    sim.on_layer = [&progress](u32 layer) { progress(layer); };
+    try {
+        sim.run();
+    } catch (...) {
+        progress.finish();
+        throw;
     }
+    progress.finish();
+    steps = sim.steps();
+    const std::vector<matrix<i16>>& outputs = sim.outputs();
     const double host_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
     const run_summary summary = summarize(system, w.name, w.frame_period, host_seconds);

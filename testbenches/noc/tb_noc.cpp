@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/common/tlm_support.h"
 #include "models/noc/noc.h"
 
 using namespace masr;

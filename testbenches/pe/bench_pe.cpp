@@ -26,9 +26,9 @@ struct bench_result {
 // 50 %-sparse x_t and h_(t-1).
 void run(tile_bench& bench, const workload& w, u32 layer, u32 units, u32 steps, bench_result& out) {
     const layer_desc& l = w.layers[layer];
-    const u64 image =
-        bench.load_image(pack_weight_image(l, w.weights[layer].directions[0], 0, units, w.format));
-    pe_command setup(make_layer_setup(l, w.format, 0, 0, units, image));
+    const std::vector<pe_segment> h_whole{{0, l.units, 0}};
+    pe_command setup(
+        bench.make_setup(l, w.weights[layer].directions[0], w.format, 0, 0, units, h_whole));
     if (bench.send(setup) != tlm::TLM_OK_RESPONSE) throw std::runtime_error("setup failed");
     std::mt19937 rng(1);
     std::uniform_int_distribution<int> value(1, 2000);
@@ -39,16 +39,20 @@ void run(tile_bench& bench, const workload& w, u32 layer, u32 units, u32 steps, 
         for (auto& v : h) v = static_cast<i16>(rng() % 2 ? value(rng) : 0);
         bench.write_vector(x_addr, sparse_vector::encode(x), 2);
         bench.write_vector(h_addr, sparse_vector::encode(h), 2);
-        pe_step step;
-        step.first_step = t == 0;
-        step.x_addr = x_addr;
-        step.h_addr = h_addr;
-        step.out_addr = out_base;
-        pe_command c(step);
-        const auto host_begin = std::chrono::steady_clock::now();
-        if (bench.send(c) != tlm::TLM_OK_RESPONSE) throw std::runtime_error("step failed");
-        out.host_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - host_begin).count();
+        for (weight_pass pass : {weight_pass::input, weight_pass::recurrent}) {
+            pe_pass p;
+            p.pass = pass;
+            p.finish = pass == weight_pass::recurrent;
+            p.first_step = t == 0;
+            p.act_addr = pass == weight_pass::input ? x_addr : h_addr;
+            p.out_addr = out_base;
+            pe_command c(p);
+            const auto host_begin = std::chrono::steady_clock::now();
+            if (bench.send(c) != tlm::TLM_OK_RESPONSE) throw std::runtime_error("pass failed");
+            out.host_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - host_begin)
+                    .count();
+        }
     }
     out.simulated = sc_core::sc_time_stamp() - begin;
 }

@@ -2,6 +2,7 @@
 // Scoreboard helpers of the PE testbenches around the one-tile bench
 // (tile_bench.h): tiny.yaml and its golden run, layer inputs, and one layer
 // direction run step by step against run_fixed.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <functional>
@@ -55,24 +56,36 @@ struct placed_slice {
 
 struct direction_run {
     matrix<i16> output;    // (steps, units), in time order
-    u64 total_cycles = 0;  // sum of the step commands' cycles
-    u64 makespan_cycles = 0;
+    u64 total_cycles = 0;  // sum over passes of command start to last result
+    u64 makespan_cycles = 0;  // sum over passes of the slowest PE's cycles
     u64 mismatches = 0;
     std::string first_mismatch;
 };
 
-// The testbench as the controller: one layer direction over all steps, its
-// units split into the given slices (slots of this tile).
+// The slices as the segments of h: one encoded vector each, back to back.
+inline std::vector<pe_segment> segments_of(const std::vector<placed_slice>& slices,
+                                           u32 value_bytes) {
+    std::vector<pe_segment> segments;
+    u64 offset = 0;
+    for (const placed_slice& s : slices) {
+        segments.push_back({s.first_unit, s.units, offset});
+        offset += encoded_bytes(s.units, s.units, value_bytes);
+    }
+    return segments;
+}
+
+// The testbench as the tile controller: one layer direction over all steps,
+// its units split into the given slices (slots of this tile), h_(t-1) and r*h
+// written as one segment per slice.
 inline direction_run run_direction(tile_bench& bench, const workload& w, const layer_desc& layer,
                                    const direction_weights& weights, const matrix<i16>& input,
                                    bool backward, const std::vector<placed_slice>& slices,
                                    const matrix<i16>* expected) {
     const u32 avb = packed_value_bytes(w.format.activation_bits);
+    const std::vector<pe_segment> segments = segments_of(slices, avb);
     for (const placed_slice& s : slices) {
-        const weight_image image =
-            pack_weight_image(layer, weights, s.first_unit, s.units, w.format);
-        pe_command command(make_layer_setup(layer, w.format, s.slot, s.first_unit, s.units,
-                                            bench.load_image(image)));
+        pe_command command(bench.make_setup(layer, weights, w.format, s.slot, s.first_unit,
+                                            s.units, segments));
         REQUIRE(bench.send(command) == tlm::TLM_OK_RESPONSE);
     }
     direction_run run;
@@ -80,42 +93,51 @@ inline direction_run run_direction(tile_bench& bench, const workload& w, const l
     run.output = matrix<i16>(steps, layer.units);
     std::vector<i16> h(layer.units, 0);
     const bool gru = layer.kind == layer_kind::gru;
+    auto pass = [&](const placed_slice& slice, std::size_t i, weight_pass kind, bool finish,
+                    bool first, u64 act) {
+        pe_pass p;
+        p.slot = slice.slot;
+        p.pass = kind;
+        p.finish = finish;
+        p.first_step = first;
+        p.act_addr = act;
+        p.out_addr = out_base + i * out_stride;
+        pe_command command(p);
+        sc_time took;
+        REQUIRE(bench.send(command, &took) == tlm::TLM_OK_RESPONSE);
+        run.total_cycles += took.value() / clock_period.value();
+        const auto& cycles = bench.pe->last_pass().pe_cycles;
+        run.makespan_cycles += *std::max_element(cycles.begin(), cycles.end());
+        return command.pass();
+    };
+    auto gather = [&](const std::vector<pe_pass>& done) {
+        std::vector<i16> out(layer.units, 0);
+        for (std::size_t i = 0; i < slices.size(); ++i) {
+            const sparse_vector slice =
+                bench.read_vector(done[i].out_addr, slices[i].units, avb, done[i].out_bytes);
+            CHECK(slice.nnz() == done[i].out_nnz);
+            const std::vector<i16> dense = slice.decode();
+            std::copy(dense.begin(), dense.end(), out.begin() + slices[i].first_unit);
+        }
+        return out;
+    };
     for (u32 s = 0; s < steps; ++s) {
         const u32 t = backward ? steps - 1 - s : s;
+        const bool first = s == 0;
         bench.write_vector(x_addr, sparse_vector::encode(input.row(t), layer.inputs), avb);
-        if (layer.recurrent()) bench.write_vector(h_addr, sparse_vector::encode(h), avb);
-        const u32 round_count = gru ? 2 : 1;
-        for (u32 round = 0; round < round_count; ++round) {
-            std::vector<i16> gathered(layer.units, 0);
-            for (std::size_t i = 0; i < slices.size(); ++i) {
-                pe_step step;
-                step.slot = slices[i].slot;
-                step.round = !gru         ? pe_round::full
-                             : round == 0 ? pe_round::gru_gates
-                                          : pe_round::gru_candidate;
-                step.first_step = s == 0;
-                step.x_addr = x_addr;
-                step.h_addr = h_addr;
-                step.out_addr = out_base + i * out_stride;
-                pe_command command(step);
-                sc_time took;
-                REQUIRE(bench.send(command, &took) == tlm::TLM_OK_RESPONSE);
-                const pe_step& done = command.step();
-                REQUIRE(done.out_length == slices[i].units);
-                run.total_cycles += took.value() / clock_period.value();
-                run.makespan_cycles += bench.pe->last_round().pe_makespan;
-                const sparse_vector slice =
-                    bench.read_vector(step.out_addr, done.out_length, avb, done.out_bytes);
-                CHECK(slice.nnz() == done.out_nnz);
-                const std::vector<i16> dense = slice.decode();
-                std::copy(dense.begin(), dense.end(), gathered.begin() + slices[i].first_unit);
-            }
-            // gates round: r*h for the candidate round's h_addr
-            if (gru && round == 0)
-                bench.write_vector(h_addr, sparse_vector::encode(gathered), avb);
-            else
-                h = gathered;
+        if (layer.recurrent()) bench.write_segments(h_addr, h, segments, avb);
+        std::vector<pe_pass> done(slices.size());
+        for (std::size_t i = 0; i < slices.size(); ++i)
+            done[i] = pass(slices[i], i, weight_pass::input, !layer.recurrent(), first, x_addr);
+        if (layer.recurrent())
+            for (std::size_t i = 0; i < slices.size(); ++i)
+                done[i] = pass(slices[i], i, weight_pass::recurrent, true, first, h_addr);
+        if (gru) {
+            bench.write_segments(rh_addr, gather(done), segments, avb);
+            for (std::size_t i = 0; i < slices.size(); ++i)
+                done[i] = pass(slices[i], i, weight_pass::candidate, true, first, rh_addr);
         }
+        h = gather(done);
         std::copy(h.begin(), h.end(), run.output.row(t));
         if (expected)
             for (u32 u = 0; u < layer.units; ++u)

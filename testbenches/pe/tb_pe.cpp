@@ -1,26 +1,50 @@
-// PE unit cases: the weight image (round trip, layout, refused slices) and
+// PE unit cases: the weight blocks (round trip, layout, refused slices) and
 // the error responses of the control socket.
 #include <random>
 
+#include "contract/weight_layout.h"
 #include "testbenches/pe/pe_bench.h"
 
 using namespace masr;
 using namespace masr::pe_bench;
 
-TEST_CASE("weight image round trip and layout", "[unit][pe]") {
+TEST_CASE("weight blocks round trip, one per PE and pass, in the documented layout",
+          "[unit][pe]") {
     const workload& w = tiny();
     for (const char* name : {"l1", "l2", "l3", "out"}) {
         const u32 l = static_cast<u32>(w.find_layer(name));
         const layer_desc& layer = w.layers[l];
         const direction_weights& dw = w.weights[l].directions[0];
         const u32 first = layer.units / 3, units = layer.units - first - 1;
-        const weight_image image = pack_weight_image(layer, dw, first, units, w.format);
+        const u32 pes = 3;
+        const packed_slot packed = pack_slot_weights(layer, dw, first, units, pes, w.format);
         INFO("layer " << name);
-        CHECK(image.bytes.size() == image.header.total_bytes);
-        CHECK(image.bytes.size() % 8 == 0);
-        CHECK(image.header.value_bytes == 1);  // weight_bits 8
-        CHECK(image.header.rows() == layer.gates() * units);
-        const unpacked_weights back = unpack_weight_image(image.bytes);
+        // One block per PE of every pass the kind has, rows split contiguously.
+        u32 passes = 0;
+        for (weight_pass pass : {weight_pass::input, weight_pass::recurrent,
+                                 weight_pass::candidate})
+            passes += pass_rows(layer.kind, units, pass) > 0;
+        REQUIRE(packed.blocks.size() == passes * pes);
+        for (const packed_block& b : packed.blocks) {
+            const u32 rows = pass_rows(layer.kind, units, b.pass);
+            CHECK(b.first_row == pe_first_row(rows, pes, b.pe));
+            CHECK(b.rows == pe_first_row(rows, pes, b.pe + 1) - b.first_row);
+            CHECK(b.bias == (b.pass == weight_pass::input));
+            CHECK(b.bytes.size() % 8 == 0);
+            // Size: the biases, then per row its part's mask words and 1-byte values.
+            u64 expected = b.bias ? bias_bytes(b.rows) : 0;
+            for (u32 i = 0; i < b.rows; ++i) {
+                const u32 local = pass_local_row(units, b.pass, b.first_row + i);
+                const u32 global = local / units * layer.units + first + local % units;
+                const bool input = b.pass == weight_pass::input;
+                const u32 length = input ? layer.inputs : layer.units;
+                const i16* row = input ? dw.input.row(global) : dw.recurrent.row(global);
+                expected += encoded_bytes(length, sparse_vector::encode(row, length).nnz(), 1);
+            }
+            CHECK(b.bytes.size() == expected);
+        }
+        const unpacked_weights back =
+            unpack_slot_weights(layer.kind, layer.inputs, layer.units, units, 1, packed.blocks);
         u64 nonzeros = 0;
         for (u32 g = 0; g < layer.gates(); ++g)
             for (u32 u = 0; u < units; ++u) {
@@ -36,27 +60,16 @@ TEST_CASE("weight image round trip and layout", "[unit][pe]") {
                         nonzeros += dw.recurrent.at(global, c) != 0;
                     }
             }
-        CHECK(image.nonzero_weights == nonzeros);
-        // Size: header, bias, then per part mask words + 1-byte values padded to 8.
-        u64 expected = weight_image_header_bytes + (u64{layer.gates()} * units * 4 + 7) / 8 * 8;
-        for (u32 r = 0; r < layer.gates() * units; ++r) {
-            const u32 global = r / units * layer.units + first + r % units;
-            expected += encoded_bytes(
-                layer.inputs, sparse_vector::encode(dw.input.row(global), layer.inputs).nnz(), 1);
-            if (layer.recurrent())
-                expected += encoded_bytes(
-                    layer.units, sparse_vector::encode(dw.recurrent.row(global), layer.units).nnz(),
-                    1);
-        }
-        CHECK(image.header.total_bytes == expected);
+        CHECK(packed.nonzero_weights == nonzeros);
     }
     // A slice outside the layer and a weight too wide for one byte are refused.
     const u32 l1 = static_cast<u32>(w.find_layer("l1"));
-    CHECK_THROWS_AS(pack_weight_image(w.layers[l1], w.weights[l1].directions[0], 70, 10, w.format),
-                    input_error);
+    CHECK_THROWS_AS(
+        pack_slot_weights(w.layers[l1], w.weights[l1].directions[0], 70, 10, 4, w.format),
+        input_error);
     direction_weights wide = w.weights[l1].directions[0];
     wide.input.at(3, 4) = 300;
-    CHECK_THROWS_WITH(pack_weight_image(w.layers[l1], wide, 0, 10, w.format),
+    CHECK_THROWS_WITH(pack_slot_weights(w.layers[l1], wide, 0, 10, 4, w.format),
                       Catch::Contains("[3][4] = 300"));
 }
 
@@ -67,80 +80,105 @@ TEST_CASE("bad commands get error responses and leave the tile usable", "[unit][
     tile_bench bench("bench");
     driver drv("driver");
     drv.body = [&] {
-        auto setup_of = [&](u32 l, u32 slot, u64 addr) {
-            return make_layer_setup(w.layers[l], w.format, slot, 0, w.layers[l].units, addr);
-        };
-        const u64 rnn_image = bench.load_image(pack_weight_image(
-            w.layers[l1], w.weights[l1].directions[0], 0, w.layers[l1].units, w.format));
-        const u64 gru_image = bench.load_image(pack_weight_image(
-            w.layers[l2], w.weights[l2].directions[0], 0, w.layers[l2].units, w.format));
-        pe_step step;
-        step.x_addr = x_addr;
-        step.h_addr = h_addr;
-        step.out_addr = out_base;
-        step.first_step = true;
+        const std::vector<pe_segment> h1{{0, w.layers[l1].units, 0}};
+        const std::vector<pe_segment> h2{{0, w.layers[l2].units, 0}};
+        const pe_slot_setup rnn = bench.make_setup(w.layers[l1], w.weights[l1].directions[0],
+                                                   w.format, 0, 0, w.layers[l1].units, h1);
+        const pe_slot_setup gru = bench.make_setup(w.layers[l2], w.weights[l2].directions[0],
+                                                   w.format, 1, 0, w.layers[l2].units, h2);
+        pe_pass input;
+        input.pass = weight_pass::input;
+        input.act_addr = x_addr;
+        input.out_addr = out_base;
+        input.first_step = true;
 
-        // A step before any setup.
-        pe_command before(step);
+        // A pass before any setup.
+        pe_command before(input);
         CHECK(bench.send(before) == tlm::TLM_GENERIC_ERROR_RESPONSE);
         // No extension, and a READ.
         pe_command none;
         CHECK(bench.send(none, nullptr, tlm::TLM_WRITE_COMMAND, false) ==
               tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_command read_cmd(setup_of(l1, 0, rnn_image));
+        pe_command read_cmd(rnn);
         CHECK(bench.send(read_cmd, nullptr, tlm::TLM_READ_COMMAND) ==
               tlm::TLM_COMMAND_ERROR_RESPONSE);
-        // A setup whose image is not there (an address without a header), a
-        // setup that does not match its image, a slot beyond the table.
-        pe_command no_image(setup_of(l1, 0, gru_image + 8));
-        CHECK(bench.send(no_image) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_command wrong_image(setup_of(l1, 0, gru_image));
-        CHECK(bench.send(wrong_image) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_layer_setup far = setup_of(l1, 0, rnn_image);
+        // A block missing, blocks for a pass the kind has not, a slot beyond
+        // the table, a slice outside the layer, segments that do not cut h.
+        pe_slot_setup missing = rnn;
+        missing.blocks.pop_back();
+        pe_command missing_cmd(missing);
+        CHECK(bench.send(missing_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_slot_setup extra = rnn;
+        pe_block candidate = extra.blocks.back();
+        candidate.pass = weight_pass::candidate;
+        extra.blocks.push_back(candidate);
+        pe_command extra_cmd(extra);
+        CHECK(bench.send(extra_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_slot_setup far = rnn;
         far.slot = 100000;
         pe_command far_cmd(far);
         CHECK(bench.send(far_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_layer_setup outside = setup_of(l1, 0, rnn_image);
+        pe_slot_setup outside = rnn;
         outside.first_unit = 70;
         pe_command outside_cmd(outside);
         CHECK(bench.send(outside_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_slot_setup gap = rnn;
+        gap.segments = {{0, 10, 0}, {11, w.layers[l1].units - 11, 64}};
+        pe_command gap_cmd(gap);
+        CHECK(bench.send(gap_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
 
-        // Valid setups; then rounds that do not fit the kind.
-        pe_command rnn_setup(setup_of(l1, 0, rnn_image));
+        // Valid setups; then passes that do not fit the kind or the order.
+        pe_command rnn_setup(rnn);
         REQUIRE(bench.send(rnn_setup) == tlm::TLM_OK_RESPONSE);
-        pe_command gru_setup(setup_of(l2, 1, gru_image));
+        pe_command gru_setup(gru);
         REQUIRE(bench.send(gru_setup) == tlm::TLM_OK_RESPONSE);
         const std::vector<i16> x(w.layers[l1].inputs, 512);
         bench.write_vector(x_addr, sparse_vector::encode(x), 2);
-        pe_step unknown = step;
+        pe_pass unknown = input;
         unknown.slot = 7;
         pe_command unknown_cmd(unknown);
         CHECK(bench.send(unknown_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_step gates_on_rnn = step;
-        gates_on_rnn.round = pe_round::gru_gates;
-        pe_command gates_cmd(gates_on_rnn);
-        CHECK(bench.send(gates_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_step full_on_gru = step;
-        full_on_gru.slot = 1;
-        pe_command full_cmd(full_on_gru);
-        CHECK(bench.send(full_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        pe_step candidate_first = full_on_gru;
-        candidate_first.round = pe_round::gru_candidate;
-        pe_command candidate_cmd(candidate_first);
+        pe_pass candidate_on_rnn = input;
+        candidate_on_rnn.pass = weight_pass::candidate;
+        candidate_on_rnn.finish = true;
+        pe_command candidate_cmd(candidate_on_rnn);
         CHECK(bench.send(candidate_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_pass recurrent_first = input;
+        recurrent_first.pass = weight_pass::recurrent;
+        recurrent_first.finish = true;
+        pe_command recurrent_cmd(recurrent_first);
+        CHECK(bench.send(recurrent_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_pass finishing_input = input;
+        finishing_input.finish = true;
+        pe_command finishing_cmd(finishing_input);
+        CHECK(bench.send(finishing_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        pe_pass gru_candidate = input;
+        gru_candidate.slot = 1;
+        gru_candidate.pass = weight_pass::candidate;
+        gru_candidate.finish = true;
+        pe_command gru_candidate_cmd(gru_candidate);
+        CHECK(bench.send(gru_candidate_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
         // An x_t address outside the activation buffer.
-        pe_step outside_x = step;
-        outside_x.x_addr = u64{1} << 40;
+        pe_pass outside_x = input;
+        outside_x.act_addr = u64{1} << 40;
         pe_command outside_x_cmd(outside_x);
         CHECK(bench.send(outside_x_cmd) == tlm::TLM_GENERIC_ERROR_RESPONSE);
-        CHECK(bench.pe->errors == 12);
+        CHECK(bench.pe->errors == 14);
 
-        // Still usable: the valid step runs.
-        pe_command good(step);
+        // Still usable: the valid round runs.
+        pe_command good(input);
         CHECK(bench.send(good) == tlm::TLM_OK_RESPONSE);
-        CHECK(good.step().out_length == w.layers[l1].units);
+        bench.write_vector(h_addr, sparse_vector::encode(std::vector<i16>(w.layers[l1].units, 0)),
+                           2);
+        pe_pass recurrent = input;
+        recurrent.pass = weight_pass::recurrent;
+        recurrent.finish = true;
+        recurrent.act_addr = h_addr;
+        pe_command finish(recurrent);
+        CHECK(bench.send(finish) == tlm::TLM_OK_RESPONSE);
+        CHECK(finish.pass().out_bytes > 0);
     };
     run_bench(drv);
-    CHECK(bench.pe->errors == 12);
+    CHECK(bench.pe->errors == 14);
     CHECK(bench.pe->rounds == 1);
 }

@@ -115,7 +115,10 @@ void check_agreement(const pe_core_timing& t, u32 seed) {
         worst = std::max(worst, error);
         INFO("row " << i << ": length " << rows[i].weights.length << ", pairs " << cycle[i].pairs
                     << ", cycle model " << reference << ", cost model " << estimate);
-        CHECK(error <= 0.05);
+        // Within 5 %, or one cycle: with several scan slots per cycle the cost
+        // model's fractional front-end times round once per row, so a row
+        // of 8 cycles may come out as 9.
+        CHECK((error <= 0.05 || std::abs(estimate - reference) <= 1.0));
         // MASR_PE_TRACE=1 prints every row (to see which regime the rows are in).
         if (std::getenv("MASR_PE_TRACE"))
             std::printf("%zu words %zu pairs: cycle model %.0f, cost model %.0f\n",
@@ -199,6 +202,43 @@ TEST_CASE("cost model within 5 % of the cycle model on 100 random rows (fast fro
     check_agreement(t, 37);
 }
 
+TEST_CASE("cost model within 5 % of the cycle model on 100 random rows (two words per cycle)",
+          "[unit][pe]") {
+    pe_core_timing t;
+    t.frontend_words = 2;  // the presets' front end: 2 scan slots of 4 pairs each
+    check_agreement(t, 41);
+}
+
+TEST_CASE("cost model within 5 % of the cycle model on 100 random rows (four words per cycle)",
+          "[unit][pe]") {
+    pe_core_timing t;
+    t.frontend_words = 4;
+    t.frontend_pairs = 16;
+    check_agreement(t, 43);
+}
+
+TEST_CASE("hand-worked rows with two scan slots per cycle", "[unit][pe]") {
+    // R = 2 scan slots of W / R = 4 pairs; L = 4, D = 16, tail 5.
+    // (a) 4 words without effectual pairs: 4 slots = 2 cycles; F = 2, nothing
+    //     popped: ceil(2) + 5 = 7 in the cost model; the cycle model scans
+    //     words 0, 1 in cycle 1 and 2, 3 in cycle 2, ready at 2 + 5 = 7.
+    // (b) one word of 6 pairs: ceil(6 / 4) = 2 slots = 1 cycle; B = 0 + 1 +
+    //     6 / 4 = 2.5, F = max(1, 2.5 - 4) = 1 -> ceil(2.5) + 5 = 8; the cycle
+    //     model pushes 4 + 2 pairs in cycle 1, pops 4 in cycle 2 and 2 in
+    //     cycle 3: ready 3 + 5 = 8.
+    pe_core_timing t;
+    t.frontend_words = 2;
+    const pe_cost_model model(t);
+    const row_pair empty{with_bits(256, {}), with_bits(256, range(0, 256))};
+    const row_pair six{with_bits(64, range(0, 6)), with_bits(64, range(0, 64))};
+    CHECK(model_cycles(model, empty) == 7);
+    CHECK(model_cycles(model, six) == 8);
+    const auto cycle = run_cycle_model(t, {empty, six}, true);
+    CHECK(cycle[0].cycles() == 7);
+    CHECK(cycle[1].cycles() == 8);
+    CHECK(cycle[1].sum == exact_sum(six));
+}
+
 TEST_CASE("streamed rows: the carried pipeline state matches the cycle model within 5 %",
           "[unit][pe]") {
     const pe_core_timing t = default_timing();
@@ -222,7 +262,9 @@ TEST_CASE("add_words computes exactly what add_word does word by word", "[unit][
     // add_words is the hot-path form; it must not drift from the documented
     // per-word recurrence by even one rounding.
     std::mt19937 rng(17);
-    for (const pe_core_timing& t : {default_timing(), pe_core_timing{8, 4, 16, 2, 3}}) {
+    pe_core_timing two_words;
+    two_words.frontend_words = 2;
+    for (const pe_core_timing& t : {default_timing(), pe_core_timing{8, 4, 16, 2, 3}, two_words}) {
         const pe_cost_model model(t);
         for (int stream = 0; stream < 50; ++stream) {
             std::vector<u8> effectual(1 + rng() % 200);

@@ -64,16 +64,17 @@ void check_layer(const char* name, u32 parts) {
 
 }  // namespace
 
-TEST_CASE("tiny.yaml ReLU RNN layer (both directions) bit-exact against run_fixed",
+TEST_CASE("tiny.yaml ReLU RNN layer (both directions, three slices) bit-exact against run_fixed",
           "[system][pe]") {
-    check_layer("l1", 1);
+    check_layer("l1", 3);
 }
 
 TEST_CASE("tiny.yaml GRU layer, units in two slices, bit-exact against run_fixed", "[system][pe]") {
     check_layer("l2", 2);
 }
 
-TEST_CASE("tiny.yaml LSTM layer (both directions) bit-exact against run_fixed", "[system][pe]") {
+TEST_CASE("tiny.yaml LSTM layer (both directions, one slice) bit-exact against run_fixed",
+          "[system][pe]") {
     check_layer("l3", 1);
 }
 
@@ -171,30 +172,39 @@ TEST_CASE("static and dynamic balance: identical outputs, dynamic makespan not l
          << d2.makespan_cycles);
 }
 
-TEST_CASE("hand-worked latency of a tiny dense round", "[system][pe]") {
-    // Dense layer, 64 inputs, 2 units, linear; weights 1 (q), row 0 non-zero
-    // in columns 0..29, row 1 in 0..7; x all 1024 (1.0). PE defaults: L = 4,
-    // W = 8, D = 16, tail 5; 2 PEs; NLU 1 op/cycle, latency 4. SRAMs: 8-byte
-    // words, 4 banks, 1 port, 1-cycle access. Compressor: 4 elements/cycle,
-    // latency 2. Clock 1 ns.
-    //
-    // Image: header 40 + bias 2 x 4 = 48; row 0: mask 8 + 30 values = 38 ->
-    // 40; row 1: 8 + 8 = 16; 104 bytes. Setup reads the 40-byte header (5
-    // words from cycle 0, bank 0 has 2): done at 0 + 2 + 1 = 3 -> 3 ns.
-    // The step starts at 3 ns:
-    //   x mask: 1 word, cycle 3 + 1 + 1 = 5; x values: 128 bytes = 16 words
-    //   over 4 banks from cycle 5: 5 + 4 + 1 = 10 -> activation_read = 7.
-    //   weights [40, 104): 8 words, 2 per bank from cycle 3: 3 + 2 + 1 = 6
-    //   -> weight_stream = 3.
-    //   PE 0 takes row 0 (30 pairs in one word: 14 cycles, as the cost-model
-    //   hand case (a)), PE 1 row 1 (8 pairs: B = 1 + 2 = 3, F = 1, 3 + 5 = 8);
-    //   nothing to steal -> makespan 14.
-    //   MAC phase ends at max(7 + 14, 3 + 5) = 21; NLU ceil(2 / 1) + 4 = 6 -> 27.
-    //   Compressor at cycle 3 + 27 = 30: 1 intake cycle + 2 latency = 33, then
-    //   the 16-byte encoded slice (2 words, banks 0 and 1): 33 + 1 + 1 = 35.
-    //   Total 35 - 3 = 32 cycles.
-    // Outputs: linear, acc = 30 x 1 x 1024 (+ bias 0), >> 8 = 120; row 1: 32.
-    tile_bench bench("bench", [](tile_bench& b) { b.pe_p.pes = 2; });
+// Dense layer, 64 inputs, 2 units, linear; weights 1 (q), row 0 non-zero in
+// columns 0..29, row 1 in 0..7; x all 1024 (1.0). PE defaults: L = 4, W = 8,
+// R = 1, D = 16, tail 2 + 2 + 1 = 5; 2 PEs; NLU 1 op/cycle, latency 4.
+// SRAMs: 8-byte words, 1 port, 1-cycle access; the weight SRAM's 8 banks are
+// 2 partitions of 4 (one per PE), the activation buffer has 4 banks.
+// Compressor: 4 elements/cycle, latency 2. Clock 1 ns. The pass starts at 0.
+//
+// Blocks: PE 0 holds row 0 (bias 4 B padded to 8, mask 8 + 30 values -> 40):
+// 48 B at 0; PE 1 row 1 (8 + 8 + 8): 24 B at its partition, 512 KiB.
+//   x mask: word 0 (bank 0) [0, 1) + read 1 -> 2; x values: 128 B = words
+//   1..16, 4 per bank from 2: [2, 6) + 1 -> 7 = activation_read (and first).
+//   Both PEs start at 7 (streaming or not: x is one vector).
+//   PE 0, one word of 30 pairs: f = ceil(30 / 8) = 4; B = 7 + 1 + 30 / 4 =
+//   15.5; F = max(7 + 4, 15.5 - 16 / 4) = 11.5 -> ceil(15.5) + 5 = 21 (14
+//   cycles). PE 1, 8 pairs: B = 8 + 2 = 10, F = 8 -> 10 + 5 = 15 (8 cycles).
+//   Weight streams from 7: PE 0's 6 words, bank 0 has 2: [7, 9) + 1 -> 10
+//   (+ tail 15 < 21); PE 1's 3 words, one per bank: 9 (+ tail 14 < 15).
+//   mac_end = 21, weight_stream = 10, no SRAM stall.
+// With every overlap on, the NLU takes unit 1 when its row is done (15) and
+// unit 0 at 21: outputs at ceil(16) + 4 = 20 and 22 + 4 = 26; the compressor
+// gets the first element at 20 and the last at 26: intake ends at
+// max(20 + ceil(2 / 4), 26 + 1) = 27, + latency 2 = 29; the 16-byte slice
+// (2 words at 0x6000, banks 0 and 1): [29, 30) + write 1 -> 31.
+// With every overlap off, the NLU starts after the last row: 21 + 2 = 23,
+// + 4 = 27; compressor 27 + 1 + 2 = 30; write -> 32.
+// Outputs: linear, acc = 30 x 1 x 1024 (+ bias 0), >> 8 = 120; row 1: 32.
+void hand_dense_pass(bool overlaps) {
+    tile_bench bench("bench", [&](tile_bench& b) {
+        b.pe_p.pes = 2;
+        b.overlap.stream_activations = overlaps;
+        b.overlap.stream_nlu = overlaps;
+        b.overlap.pipeline_rounds = overlaps;
+    });
     driver drv("driver");
     layer_desc layer;
     layer.name = "hand";
@@ -210,43 +220,62 @@ TEST_CASE("hand-worked latency of a tiny dense round", "[system][pe]") {
     fixed_format f;
     f.weight_frac_bits = 8;
     f.activation_frac_bits = 10;
-    sc_time setup_time, step_time;
-    pe_step done;
+    sc_time setup_time, pass_time;
+    pe_pass done;
     drv.body = [&] {
-        const weight_image image = pack_weight_image(layer, dw, 0, 2, f);
-        REQUIRE(image.bytes.size() == 104);
-        pe_command setup(make_layer_setup(layer, f, 0, 0, 2, bench.load_image(image)));
+        pe_slot_setup s = bench.make_setup(layer, dw, f, 0, 0, 2, {});
+        REQUIRE(s.blocks.size() == 2);
+        CHECK(s.blocks[0].bytes == 48);
+        CHECK(s.blocks[1].bytes == 24);
+        pe_command setup(s);
         REQUIRE(bench.send(setup, &setup_time) == tlm::TLM_OK_RESPONSE);
         bench.write_vector(x_addr, sparse_vector::encode(std::vector<i16>(64, 1024)), 2);
-        pe_step step;
-        step.x_addr = x_addr;
-        step.out_addr = out_base;
-        step.first_step = true;
-        pe_command command(step);
-        REQUIRE(bench.send(command, &step_time) == tlm::TLM_OK_RESPONSE);
-        done = command.step();
+        pe_pass p;
+        p.pass = weight_pass::input;
+        p.finish = true;
+        p.act_addr = x_addr;
+        p.out_addr = out_base;
+        p.first_step = true;
+        pe_command command(p);
+        REQUIRE(bench.send(command, &pass_time) == tlm::TLM_OK_RESPONSE);
+        done = command.pass();
         const sparse_vector out = bench.read_vector(out_base, 2, 2, done.out_bytes);
         CHECK(out.decode() == std::vector<i16>{120, 32});
     };
     run_bench(drv);
-    CHECK(setup_time == sc_time(3, SC_NS));
-    const auto& r = bench.pe->last_round();
+    CHECK(setup_time == sc_core::SC_ZERO_TIME);  // the blocks are described, not read
+    const auto& r = bench.pe->last_pass();
+    CHECK(r.activation_first == 7);
     CHECK(r.activation_read == 7);
-    CHECK(r.weight_stream == 3);
-    CHECK(r.pe_makespan == 14);
+    CHECK(r.pe_start == std::vector<u64>{7, 7});
     CHECK(r.pe_cycles == std::vector<u64>{14, 8});
+    CHECK(r.weight_stream == 10);
+    CHECK(r.pe_end == 21);
+    CHECK(r.mac_end == 21);
     CHECK(r.sram_stall == 0);
-    CHECK(r.nlu == 6);
-    CHECK(r.compress == 5);
-    CHECK(r.total == 32);
-    CHECK(step_time == sc_time(32, SC_NS));
-    CHECK(done.out_length == 2);
+    CHECK(r.nlu_end == (overlaps ? 26u : 27u));
+    CHECK(r.output_ready == (overlaps ? 31u : 32u));
+    CHECK(done.output_ready == r.output_ready);
+    CHECK(done.inputs_read == 7);
+    CHECK(done.frontend_free == (overlaps ? 12u : 32u));
+    CHECK(pass_time == sc_time(static_cast<double>(r.output_ready), SC_NS));
     CHECK(done.out_nnz == 2);
     CHECK(done.out_bytes == 16);
     CHECK(bench.pe->effectual_macs == 38);
     CHECK(bench.pe->dense_macs == 128);
     CHECK(bench.pe->mask_words == 2);
-    CHECK(bench.pe->busy_cycles == 32);
-    // idle lane-cycles: 2 PEs x 4 lanes x 14 cycles - 38 MACs = 74.
-    CHECK(bench.pe->idle_lane_cycles == 74);
+    CHECK(bench.pe->busy_cycles == 14);
+    CHECK(bench.pe->makespan_cycles == 14);
+    CHECK(bench.pe->stall_imbalance == 6);
+    // idle lane-cycles: (14 + 8) PE-cycles x 4 lanes - 38 MACs = 50.
+    CHECK(bench.pe->idle_lane_cycles == 50);
+    CHECK(bench.weight_sram->bytes_read == 72);
+}
+
+TEST_CASE("hand-worked latency of a tiny dense pass, overlaps on", "[system][pe]") {
+    hand_dense_pass(true);
+}
+
+TEST_CASE("hand-worked latency of a tiny dense pass, overlaps off", "[system][pe]") {
+    hand_dense_pass(false);
 }

@@ -86,7 +86,8 @@ TEST_CASE("the dumped configuration reloads to the same values and lists every d
     // Defaults the preset does not set are written out, marked as defaults.
     CHECK(text.find("steal_cycles:") != std::string::npos);
     CHECK(text.find("(default)") != std::string::npos);
-    CHECK(text.find("merge_elements_per_cycle:") != std::string::npos);
+    CHECK(text.find("elements_per_cycle:") != std::string::npos);
+    CHECK(text.find("prefetch_x:") != std::string::npos);
     // The dump sits beside the platform file so that the technology path resolves.
     const std::string path = "platforms/.tb_platforms_dump.yaml";
     std::ofstream(path) << text;
@@ -118,7 +119,8 @@ TEST_CASE("malformed platform files name the file, line and what was expected",
         load_error(write_file("typo.yaml", head + "tile:\n  pe:\n    lanse: 4\n")) ==
         (scratch_dir() / "typo.yaml").string() +
             ":5: unknown key 'tile.pe.lanse' in tile.pe; expected one of: pes, lanes, fifo_depth, "
-            "frontend_pairs, fifo_latency, mac_latency, nlu_throughput, nlu_latency, balance, "
+            "frontend_pairs, frontend_words_per_cycle, fifo_latency, mac_latency, nlu_throughput, "
+              "nlu_latency, balance, "
             "steal_cycles, "
             "max_slots");
     CHECK(load_error(write_file("type.yaml", head + "tiles: four\n")) ==
@@ -150,7 +152,8 @@ TEST_CASE("48 tiles elaborate from the command line with hierarchical names", "[
     REQUIRE(system.tiles.size() == 48);
     CHECK(std::string(system.tiles[47].pe.name()) == "masr.tile_47.pe");
     CHECK(std::string(system.tiles[3].weight_sram.name()) == "masr.tile_3.weight_sram");
-    CHECK(std::string(system.ctrl.name()) == "masr.ctrl");
+    CHECK(std::string(system.seq.name()) == "masr.sequencer");
+    CHECK(std::string(system.tiles[5].controller.name()) == "masr.tile_5.ctrl");
     CHECK(system.network.geometry().columns * system.network.geometry().rows >= 48);
 }
 

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "models/common/error.h"
 #include "models/common/stats.h"
@@ -51,13 +52,15 @@ std::vector<u8> pattern(std::size_t length, u8 seed) {
 }
 
 // The reference: memory bytes, and the SRAM timing written the plain way,
-// one word at a time. Each word of a request goes to the port of its bank that
-// is free first (not before the start cycle) and occupies it one cycle; the
-// request is done when its last word is, plus the access cycles.
+// one word at a time, with every port's busy cycles as a set. Each word of a
+// request takes the earliest cycle, not before the start cycle, at which a
+// port of its bank is free (the lowest such port), whatever the order in
+// which requests are computed; the request is done when its last word is,
+// plus the access cycles.
 class reference_sram {
 public:
     explicit reference_sram(const config& c)
-        : c_(c), memory_(c.size, 0), port_free_(u64{c.banks} * c.ports, 0) {}
+        : c_(c), memory_(c.size, 0), port_busy_(u64{c.banks} * c.ports) {}
 
     // Returns the finish cycle.
     u64 access(bool is_read, u64 address, std::vector<u8>& data, u64 start_cycle) {
@@ -73,12 +76,15 @@ public:
         for (u64 w = first; w <= last; ++w) {
             const u64 bank = w % c_.banks;
             ++bank_words[bank];
-            u64* ports = &port_free_[bank * c_.ports];
-            u64* best = std::min_element(ports, ports + c_.ports, [&](u64 a, u64 b) {
-                return std::max(a, start_cycle) < std::max(b, start_cycle);
-            });
-            *best = std::max(*best, start_cycle) + 1;
-            finish = std::max(finish, *best + access_cycles);
+            std::set<u64>* ports = &port_busy_[bank * c_.ports];
+            for (u64 cycle = start_cycle;; ++cycle) {
+                u32 port = 0;
+                while (port < c_.ports && ports[port].count(cycle)) ++port;
+                if (port == c_.ports) continue;
+                ports[port].insert(cycle);
+                finish = std::max(finish, cycle + 1 + access_cycles);
+                break;
+            }
         }
         u64 most = 0;
         for (u64 n : bank_words) {
@@ -98,7 +104,7 @@ public:
 private:
     config c_;
     std::vector<u8> memory_;
-    std::vector<u64> port_free_;
+    std::vector<std::set<u64>> port_busy_;
 };
 
 }  // namespace

@@ -1,17 +1,17 @@
 // The composition of the models adds up: whole 1-tile platforms running tiny
 // hand-built workloads, whose run time is derived cycle by cycle in the
 // comments from the documented timing of each model (models/*/README.md) and
-// asserted exactly, next to the bit-exact output against run_fixed().
-// The component testbenches check each formula alone; these check that the
-// controller chains them as docs/architecture.md says (multicast, command,
-// activation reads, weight burst, PEs, NLU, compressor, gather, barrier).
+// asserted exactly, with every overlap on and with every overlap off, next to
+// the bit-exact output against run_fixed(). The component testbenches check
+// each formula alone; these check that the sequencer, streamer, tile
+// controller, PE, NI and NoC chain them as docs/architecture.md says.
 // One elaboration per test case (each case runs in its own process).
 #include <catch2/catch.hpp>
-#include <cmath>
 #include <memory>
 
 #include "platforms/src/masr_system.h"
 #include "platforms/src/run_report.h"
+#include "platforms/src/simulation.h"
 
 using namespace masr;
 
@@ -19,7 +19,7 @@ namespace {
 
 // Every latency parameter of the platform is set here, so that a change of a
 // default elsewhere cannot move the expectations below. 1 GHz: 1 cycle = 1 ns.
-void configure_platform(platform_config& c) {
+void configure_platform(platform_config& c, bool overlaps) {
     c.name = "timing";
     c.clock_hz = 1e9;
     c.tiles = 1;
@@ -33,25 +33,51 @@ void configure_platform(platform_config& c) {
     c.noc.host_node = 0;
     c.noc.host_port_contention = true;
 
-    c.ctrl.directions = direction_placement::automatic;
-    c.ctrl.merge_elements_per_cycle = 16;
-    c.ctrl.command_bytes = 32;
+    c.overlap.stream_activations = overlaps;
+    c.overlap.stream_nlu = overlaps;
+    c.overlap.prefetch_x = overlaps;
+    c.overlap.early_input = overlaps;
+    c.overlap.pipeline_rounds = overlaps;
 
     c.tile.bus.latency_cycles = 1;
+    c.ctrl_bus.latency_cycles = 1;
+    c.tile.ni.counters = 64;
+    c.tile.ni.sync_cycles = 1;
+    c.ctrl_ni.counters = 256;
+    c.ctrl_ni.sync_cycles = 1;
 
-    c.tile.weight_sram.size = 256;
+    // 2 PEs: partitions of 2 banks each, 256 bytes.
+    c.tile.weight_sram.size = 512;
     c.tile.weight_sram.word_bytes = 8;
     c.tile.weight_sram.banks = 4;
     c.tile.weight_sram.ports = 1;
-    c.tile.weight_sram.read_cycles = 2;
+    c.tile.weight_sram.read_cycles = 1;
     c.tile.weight_sram.write_cycles = 1;
 
-    c.tile.act_buffer.size = 256;
+    c.tile.act_buffer.size = 1024;
     c.tile.act_buffer.word_bytes = 8;
     c.tile.act_buffer.banks = 4;
     c.tile.act_buffer.ports = 1;
     c.tile.act_buffer.read_cycles = 1;
     c.tile.act_buffer.write_cycles = 1;
+
+    c.seq_buffer.size = 4096;
+    c.seq_buffer.word_bytes = 8;
+    c.seq_buffer.banks = 4;
+    c.seq_buffer.ports = 1;
+    c.seq_buffer.read_cycles = 1;
+    c.seq_buffer.write_cycles = 1;
+
+    c.dram.size = 65536;  // the load is not part of the run's cycles
+    c.dram.word_bytes = 16;
+    c.dram.banks = 1;
+    c.dram.ports = 1;
+    c.dram.read_cycles = 1;
+    c.dram.write_cycles = 1;
+
+    c.streamer.elements_per_cycle = 16;
+    c.streamer.latency_cycles = 2;
+    c.sequencer.load_burst_bytes = 4096;
 
     c.tile.compressor.elements_per_cycle = 4;
     c.tile.compressor.latency_cycles = 2;
@@ -60,6 +86,7 @@ void configure_platform(platform_config& c) {
     c.tile.pe.lanes = 4;  // adder tree ceil(log2 4) = 2 levels: tail = 2 + 2 + 1 = 5
     c.tile.pe.fifo_depth = 16;
     c.tile.pe.frontend_pairs = 8;
+    c.tile.pe.frontend_words_per_cycle = 1;
     c.tile.pe.fifo_latency = 1;
     c.tile.pe.mac_latency = 2;
     c.tile.pe.nlu_throughput = 1;
@@ -73,7 +100,7 @@ void configure_platform(platform_config& c) {
 // Default format: 8-bit weights with 8 fractional bits (1-byte packed
 // weights), 16-bit activations with 10 fractional bits (2-byte values).
 workload make_workload(const std::string& name, layer_kind kind, u32 units,
-                       const std::vector<std::vector<float>>& input, bool bidirectional = false) {
+                       const std::vector<std::vector<float>>& input) {
     workload w;
     w.name = name;
     w.input_size = static_cast<u32>(input.front().size());
@@ -85,16 +112,13 @@ workload make_workload(const std::string& name, layer_kind kind, u32 units,
     layer.inputs = w.input_size;
     layer.units = units;
     layer.activation = activation_fn::relu;
-    layer.bidirectional = bidirectional;
-    layer.merge = merge_mode::sum;
     w.layers.push_back(layer);
     w.weights.resize(1);
-    w.weights[0].directions.resize(layer.directions());
-    for (direction_weights& d : w.weights[0].directions) {
-        d.input = matrix<i16>(units, w.input_size);
-        if (kind != layer_kind::dense) d.recurrent = matrix<i16>(units, units);
-        d.bias.assign(units, 0);
-    }
+    w.weights[0].directions.resize(1);
+    direction_weights& d = w.weights[0].directions[0];
+    d.input = matrix<i16>(units, w.input_size);
+    if (kind != layer_kind::dense) d.recurrent = matrix<i16>(units, units);
+    d.bias.assign(units, 0);
     w.input = matrix<float>(w.sequence_length, w.input_size);
     for (u32 t = 0; t < w.sequence_length; ++t)
         for (u32 i = 0; i < w.input_size; ++i) w.input.at(t, i) = input[t][i];
@@ -102,284 +126,247 @@ workload make_workload(const std::string& name, layer_kind kind, u32 units,
 }
 
 struct timing_run {
-    u64 setup_cycles = 0;
-    u64 run_cycles = 0;
-    u64 pe_busy_cycles = 0;  // sum over step commands of command start to output written
-    pe_tile::round_breakdown last_round;
+    run_summary summary;
     matrix<i16> output;
+    u64 pe_busy_cycles = 0;  // per pass, first PE start to last PE done
+    u64 rounds = 0;
 };
 
-timing_run run(const workload& w) {
-    platform_config config;  // declared before the system, which keeps references to it
-    configure_platform(config);
-    auto system = std::make_unique<masr_system>("masr", config);
-    system->ctrl.set_workload(w, 0);
-    sc_core::sc_start();
-    REQUIRE(system->ctrl.finished());
-
+timing_run run(const workload& w, bool overlaps) {
+    platform_config config;  // declared before the simulation, which keeps references to it
+    configure_platform(config, overlaps);
+    simulation sim(config, w, 0);
+    sim.run();
     const golden_result golden = run_fixed(w);
-    const check_result check = compare_with_golden(w, golden, system->ctrl.outputs());
+    const check_result check = compare_with_golden(w, golden, sim.outputs());
     INFO(check.first_mismatch);
     CHECK(check.bit_exact);
-
     timing_run r;
-    const ctrl_summary& s = system->ctrl.summary();
-    r.setup_cycles = static_cast<u64>(std::llround(s.setup_seconds * config.clock_hz));
-    r.run_cycles = static_cast<u64>(std::llround(s.run_seconds * config.clock_hz));
-    r.pe_busy_cycles = system->tiles[0].pe.busy_cycles;
-    r.last_round = system->tiles[0].pe.last_round();
-    r.output = system->ctrl.outputs()[0];
+    r.summary = summarize(sim.system(), w.name, w.frame_period, 1.0);
+    r.output = sim.outputs()[0];
+    r.pe_busy_cycles = sim.system().tiles[0].pe.busy_cycles;
+    r.rounds = sim.system().tiles[0].pe.rounds;
+    // The critical path accounts for every cycle of the run.
+    u64 parts = 0;
+    for (std::size_t i = 1; i < path_part_count; ++i) parts += r.summary.critical[i];
+    CHECK(parts == r.summary.cycles);
     return r;
 }
 
 }  // namespace
 
-// Common to every case: the setup of slot 0 before the first step
-// (summary.setup_seconds; the bidirectional case adds slot 1's).
-// The weight image (header 40 B, biases padded to 8 B, then the rows) is
-// preloaded by debug transport at weight-SRAM address 0 (no time); the
-// pe_layer_setup command then costs
-//   NoC write of command_bytes 32: packet 8 + 32 = 40 B, S = ceil(40/16) = 3;
-//     host injection port (occupation only) and the port to the tile: tail at 3
-//   bus latency                                                        +1 -> 4
-//   PE reads the 40-byte header at 0: words 0..4, bank 0 holds words 0 and 4
-//     (2 words, 1 port): 4 + 2 = 6, + read_cycles 2                        -> 8
-// setup = 8 cycles for one slot.
+// Common to every case. Cycles count from the run's start (the sequencer
+// resumes after the load: the load's last write has landed, every resource
+// is idle).
+//
+// Layouts (compiler/model_compiler.cpp, 64-byte regions): activation buffer
+// x slot 0 at 0, x slot 1 at 64, then the layer's regions; sequence buffer:
+// the input sequence at 0 (64 bytes per step), the layer's output at 128 (64
+// bytes per step). Every encoded vector here is one mask word plus at most 4
+// values: 16 bytes, 2 words, one in each of two banks (addresses 0, 8 mod 32:
+// banks 0 and 1).
+//
+// The start: the sequencer multicasts it to tile 0 (8 + 16 = 24 B, S = 2):
+// host injection and the port to the tile [0, 2) -> 2, tile bus +1: the tile
+// controller starts at 3. The streamer's start goes over the control bus (+1):
+// it starts at 1.
+//
+// The streamer, step 0: x_0's record at sequence-buffer 0: mask read via the
+// control bus (+1) at 2, bank 0 [2, 3) + read 1 -> 4; its values (8 bytes at
+// 8: bank 1) after the bus, [5, 6) -> 7. Assembling 2 elements: ceil(2 / 16)
+// = 1 cycle from 7, + latency 2 -> 10. Multicast to tile 0 at 10 (S = 2):
+// [10, 12) -> 12, tile bus 13, x slot 0 (banks 0, 1) [13, 14) + write 1 -> 15:
+// counted at 15, seen by the tile at 15 + sync 1 = 16.
 
-TEST_CASE("a dense layer on one tile takes the hand-worked cycles", "[system]") {
+TEST_CASE("a dense layer on one tile takes the hand-worked cycles, overlaps on", "[system]") {
     // Dense, 2 inputs, 2 units, ReLU, 2 steps.
     //   W = [[64, -32], [-64, 32]] (0.25, -0.125 / -0.25, 0.125), b = [16, -16] (+-0.0625)
-    //   x_0 = (1.0, 0.5) -> (1024, 512);  x_1 = (0, 0)
-    //   y_0 = relu(0.25 - 0.0625 + 0.0625, -0.25 + 0.0625 - 0.0625) = (0.25, 0) -> (256, 0)
-    //   y_1 = relu(b) = (0.0625, 0) -> (64, 0)
-    workload w = make_workload("timing_dense", layer_kind::dense, 2, {{1.0f, 0.5f}, {0.0f, 0.0f}});
+    //   x_0 = (1.0, 0.5) -> (1024, 512);  x_1 = (0.5, 0) -> (512, 0)
+    //   y_0 = relu(0.25 - 0.0625 + 0.0625, ...) = (0.25, 0) -> (256, 0)
+    //   y_1 = relu(0.125 + 0.0625, ...) = (0.1875, 0) -> (192, 0)
+    // Weights: each PE one row, a 24-byte block (bias 8, row 16): PE 0 at 0
+    // (words 0..2: banks 0, 1, 0), PE 1 at 256 (its partition: banks 2, 3, 2).
+    //
+    // | streamer                                                         | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | x_0 as above: sent at 10, counted at 15, seen 16                 |    16 |
+    // | x_1 (slot 1, no credit needed yet): its reads wait for the read  |       |
+    // |   engine (free at 7): mask [8, 9) -> 10, values [11, 12) -> 13;  |       |
+    // |   assembled 13 -> 14 + 2 = 16; sent [16, 18), bus 19, slot 1     |       |
+    // |   (words 8, 9: banks 0, 1) [19, 20) -> 21, seen 22               |    22 |
+    //
+    // | tile, step 0: input pass (finishing: dense) issued at 16         | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | x_0 mask (bank 0) [16, 17) -> 18, values (bank 1) [18, 19) -> 20:|       |
+    // |   inputs read +4, both PEs start at +4                           |    20 |
+    // | each PE: 2 pairs in one word: B = 4 + 1 + 2 / 4 = 5.5, F = 5,    |       |
+    // |   B = max(5.5, 5 + 1) = 6 -> ceil(6) + tail 5 = +11              |    27 |
+    // | weight streams from 20: PE 0's bank 0 has 2 words [20, 22) + 1   |       |
+    // |   -> 23 (+7), + tail 5 = +12: one cycle of SRAM stall; PE 1 alike|    28 |
+    // | NLU: both units' rows done at +12: 13 -> out 13 + 4 = +17, then  |       |
+    // |   14 -> +18 (nlu free at 30)                                     |       |
+    // | compressor from 33, last element +1: intake ends max(34, 35) =   |       |
+    // |   35, + 2 = 37; slice (16 B at 128: banks 0, 1) [37, 38) -> 39   |    39 |
+    // | credit at inputs read (20); PEs free at 16 + F 5 + stall 1 = 22  |       |
+    //
+    // | tile, step 1: input pass at 22 (x_1 seen 22, PEs free 22)        | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | x_1 mask (bank 0) [22, 23) -> 24, values [24, 25) -> 26: +4      |    26 |
+    // | 1 pair per row: +11; weight streams from 26 ([26, 28) -> 29) +12 |    34 |
+    // | NLU free at +8: units at 13 -> out +17, 14 -> +18                |       |
+    // | compressor from 39 (free since 35): max(40, 41) = 41 + 2 = 43;   |       |
+    // |   write [43, 44) -> 45                                           |    45 |
+    //
+    // | sends                                                            | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | credits at 20 and 26 (1 cycle each to the control node)          |       |
+    // | y_0 at 39: timing-only read of the slice [39, 40) -> 41; to the  |       |
+    // |   sequence buffer (S = 2): tile injection, port to the host      |       |
+    // |   [41, 43) -> 43, control bus 44, banks 0, 1 [44, 45) -> 46;     |       |
+    // |   seen by the sequencer at 47                                    |    47 |
+    // | y_1 at 45: read [45, 46) -> 47, [47, 49) -> 49, bus 50, [50, 51) |       |
+    // |   -> 52, seen 53: the run ends                                   |    53 |
+    workload w = make_workload("timing_dense", layer_kind::dense, 2, {{1.0f, 0.5f}, {0.5f, 0.0f}});
     direction_weights& d = w.weights[0].directions[0];
     d.input.at(0, 0) = 64;
     d.input.at(0, 1) = -32;
     d.input.at(1, 0) = -64;
     d.input.at(1, 1) = 32;
     d.bias = {16, -16};
-
-    // Layout. Activation buffer (controller regions, 64-byte aligned):
-    //   x at 0 (dense size encoded_bytes(2, 2, 2) = 16), h at 64 (no h for
-    //   dense: 0 bytes), output slice at 64.
-    // Weight image: header 0..39, bias 2 x 4 = 8 B at 40, rows at 48, each
-    //   row one mask word + 2 one-byte weights, padded: 16 B; the step's burst
-    //   (bias + block A) is 40 B at 40 = words 5..9, banks 1,2,3,0,1: bank 1
-    //   has 2 words.
-    // PE schedule: 2 rows over 2 PEs, one row (one mask word) each.
-    // Cost model per PE (W 8, L 4, D 16, lambda 1, tail 2 + 2 + 1 = 5):
-    //   e = 2: B = max(0, 0+1) + 2/4 = 1.5; F = max(0+1, 1.5-4) = 1; B = max(1.5, 1+1) = 2
-    //          -> ceil(2) + 5 = 7
-    //   e = 0: F = 1, B = 0 -> ceil(1) + 5 = 6
-    //
-    // Times in cycles from the start of each step (the previous barrier).
-    //
-    // | step 0 (x_0 dense)                                                  |  end |
-    // |---------------------------------------------------------------------|------|
-    // | multicast x_0: 16 B + 8 B header = 24 B, S = 2 -> tail at tile      |    2 |
-    // |   bus +1; buffer write words 0,1 (banks 0,1): +1 word +1 write     |    5 |
-    // | step command: 40 B, S = 3 (5 -> 8); bus +1 -> command start s      |    9 |
-    // | x mask read 8 B at 0 (bank 0): +1 word +1 read                     |   11 |
-    // | x values read 8 B at 8 (bank 1): +1 +1 -> t_act                    |   13 |
-    // | weight burst from s: bank 1 2 words (9 -> 11) + read 2 -> t_w      |   13 |
-    // | mac_end = max(t_act + makespan 7, t_w + tail 5) = max(20, 18)      |   20 |
-    // | NLU: ceil(2 ops / 1) + 4                                           |   26 |
-    // | compressor: ceil(2 / 4) = 1 + latency 2                            |   29 |
-    // |   write of y_0 (1 non-zero: 16 B at 64, banks 0,1): +1 +1          |   31 |
-    // | gather: request header 8 B, S = 1; bus +1                          |   33 |
-    // |   read 16 B at 64 (banks 0,1): +1 +1                               |   35 |
-    // |   response 8 + 16 = 24 B, S = 2 (tile injection, port to host)     |   37 |
-    // | barrier                                                            |   37 |
-    //
-    // | step 1 (x_1 = 0: mask only)                                         |  end |
-    // |---------------------------------------------------------------------|------|
-    // | multicast x_1: 8 B + 8 B = 16 B, S = 1; bus +1; 1 word +1 write +1  |    4 |
-    // | step command: S = 3 (4 -> 7); bus +1 -> s                          |    8 |
-    // | x mask read (bank 0): +1 +1; no values (the mask has none) -> t_act|   10 |
-    // | weight burst from s: 8 + 2 + 2 -> t_w                              |   12 |
-    // | mac_end = max(10 + 6, 12 + 5) = 17 (weight stream: stall 1)        |   17 |
-    // | NLU: 2 + 4                                                         |   23 |
-    // | compressor: 1 + 2; write y_1 (16 B, banks 0,1): +1 +1              |   28 |
-    // | gather: S = 1, bus +1, read +1 +1, response S = 2                  |   34 |
-    // | barrier                                                            |   34 |
-    //
-    // run = 37 + 34 = 71 cycles; PE busy (command start to output written):
-    // (31 - 9) + (28 - 8) = 22 + 20 = 42.
-    const timing_run r = run(w);
+    const timing_run r = run(w, true);
     CHECK(r.output.at(0, 0) == 256);
     CHECK(r.output.at(0, 1) == 0);
-    CHECK(r.output.at(1, 0) == 64);
+    CHECK(r.output.at(1, 0) == 192);
     CHECK(r.output.at(1, 1) == 0);
-
-    CHECK(r.setup_cycles == 8);
-    // Step 1's round, phase by phase (pe_tile::last_round, relative to s).
-    CHECK(r.last_round.activation_read == 2);
-    CHECK(r.last_round.weight_stream == 4);
-    CHECK(r.last_round.pe_makespan == 6);
-    CHECK(r.last_round.sram_stall == 1);
-    CHECK(r.last_round.nlu == 6);
-    CHECK(r.last_round.compress == 5);
-    CHECK(r.last_round.total == 20);
-    CHECK(r.pe_busy_cycles == 42);
-    CHECK(r.run_cycles == 71);
+    CHECK(r.rounds == 2);
+    CHECK(r.pe_busy_cycles == 8 + 8);  // +4 to +12 in each pass
+    CHECK(r.summary.cycles == 53);
 }
 
-TEST_CASE("a 1-unit ReLU rnn layer on one tile takes the hand-worked cycles", "[system]") {
-    // rnn, 2 inputs, 1 unit, ReLU, unidirectional, 2 steps.
-    //   W = [64, -32] (0.25, -0.125), U = [96] (0.375), b = 16 (0.0625)
-    //   x_0 = (1.0, 0.5) -> (1024, 512);  x_1 = (0.5, 0) -> (512, 0)
-    //   h_0 = relu(0.25 - 0.0625 + 0.0625) = 0.25 -> 256
-    //   h_1 = relu(0.125 + 0.375 * 0.25 + 0.0625) = 0.28125 -> 288
+TEST_CASE("a dense layer on one tile takes the hand-worked cycles, overlaps off", "[system]") {
+    // As above, every overlap off: one x slot, refilled after the tile's
+    // round (credit at its output), the NLU after the last row, a PE free
+    // only when the round's output is written.
+    //
+    // | step 0: as with overlaps, except the NLU: from +12 (all rows), 2 |       |
+    // |   ops -> +14, + 4 = +18; compressor 34 -> 35 + 2 = 37; slice     |       |
+    // |   [37, 38) -> 39 (the same output time)                          |    39 |
+    // | y_0 sent as above: read [39, 40) -> 41, injection [41, 43):      |       |
+    // |   sequence buffer at 46, seen 47                                 |    47 |
+    // | credit, queued after y_0 at 39: the injection link is free at    |       |
+    // |   39 (y_0's packet starts at 41): [39, 40) -> 40, seen 41        |    41 |
+    // | streamer, x_1: ready at 41; mask: bus 42, bank 0 [42, 43) -> 44; |       |
+    // |   values: bus 45, bank 1 busy [44, 45) with y_0's write, [45, 46)|       |
+    // |   -> 47; assembled 47 -> 48 + 2 = 50; sent [50, 52), bus 53,     |       |
+    // |   slot 0 [53, 54) -> 55, seen 56                                 |    56 |
+    // | step 1 at 56: x_1 read [56, 57) -> 58, [58, 59) -> 60: +4; rows  |       |
+    // |   +11, streams from 60 [60, 62) -> 63: +12; NLU +12 -> +14 -> +18|       |
+    // |   compressor 74 -> 75 + 2 = 77; write [77, 78) -> 79             |    79 |
+    // | y_1: read [79, 80) -> 81, [81, 83) -> 83, bus 84, [84, 85) -> 86,|       |
+    // |   seen 87: the run ends                                          |    87 |
+    workload w = make_workload("timing_dense", layer_kind::dense, 2, {{1.0f, 0.5f}, {0.5f, 0.0f}});
+    direction_weights& d = w.weights[0].directions[0];
+    d.input.at(0, 0) = 64;
+    d.input.at(0, 1) = -32;
+    d.input.at(1, 0) = -64;
+    d.input.at(1, 1) = 32;
+    d.bias = {16, -16};
+    const timing_run r = run(w, false);
+    CHECK(r.output.at(0, 0) == 256);
+    CHECK(r.output.at(1, 0) == 192);
+    CHECK(r.summary.cycles == 87);
+}
+
+namespace {
+
+// rnn, 2 inputs, 1 unit, ReLU, 2 steps.
+//   W = [64, -32] (0.25, -0.125), U = [96] (0.375), b = 16 (0.0625)
+//   x_0 = (1.0, 0.5) -> (1024, 512);  x_1 = (0.5, 0) -> (512, 0)
+//   h_0 = relu(0.25 - 0.0625 + 0.0625) = 0.25 -> 256
+//   h_1 = relu(0.125 + 0.375 * 0.25 + 0.0625) = 0.28125 -> 288
+// One row over 2 PEs: PE 0 gets none, PE 1 the row: its input block (24 B)
+// at 256 (words 0..2 of its partition: banks 2, 3, 2), its recurrent block
+// (mask 8 + 1 value: 16 B) at 320 (banks 2, 3). h regions at 128 and 192,
+// the output slice at 256 of the activation buffer.
+workload rnn_workload() {
     workload w = make_workload("timing_rnn", layer_kind::rnn, 1, {{1.0f, 0.5f}, {0.5f, 0.0f}});
     direction_weights& d = w.weights[0].directions[0];
     d.input.at(0, 0) = 64;
     d.input.at(0, 1) = -32;
     d.recurrent.at(0, 0) = 96;
     d.bias = {16};
-
-    // Layout. Activation buffer: x at 0 (16 B dense), h at 64 (encoded_bytes(1, 1, 2)
-    //   = 16 B dense), output slice at 128.
-    // Weight image: header 0..39, bias 4 B padded to 8 at 40, the row at 48:
-    //   input part 8 + 2 -> 16 B, recurrent part 8 + 1 -> 16 B; the step's burst
-    //   is 40 B at 40, words 5..9: bank 1 has 2 words.
-    // PE schedule: 1 row over 2 PEs: PE 0 gets rows [0, 0), PE 1 [0, 1); PE 0
-    //   finds no victim with 2 or more unstarted rows and retires. The row
-    //   is 2 mask words (input part, recurrent part).
-    // Cost model:
-    //   step 0: e = (2, 0): B = 1.5, F = 1, B = 2; then e = 0: F = 2
-    //           -> ceil(max(2, 2)) + 5 = 7
-    //   step 1: e = (1, 1): B = 1 + 0.25, F = 1, B = 2; then B = max(2, 1+1) + 0.25
-    //           = 2.25, F = max(1 + 1, 2.25 - 4) = 2, B = max(2.25, 2 + 1) = 3
-    //           -> ceil(3) + 5 = 8
-    //
-    // | step 0 (first step: h_-1 = 0 is multicast but not read)             |  end |
-    // |---------------------------------------------------------------------|------|
-    // | multicast x_0: 24 B, S = 2, from 0; bus +1; write banks 0,1 +1 +1   |    5 |
-    // | multicast h_-1 issued at 0 too: 8 + 8 = 16 B, S = 1; the host port  |      |
-    // |   is busy until 2 -> tail at 3; bus +1 -> 4; write at 64 (bank 0,   |      |
-    // |   port busy until 4): 4 -> 5, + write 1                            |    6 |
-    // | step command at max(5, 6) = 6: S = 3 -> 9; bus +1 -> s             |   10 |
-    // | x mask read (bank 0) +1 +1, x values (bank 1) +1 +1 -> t_act       |   14 |
-    // | weight burst from s: bank 1 2 words + read 2 -> t_w                |   14 |
-    // | mac_end = max(14 + 7, 14 + 5)                                      |   21 |
-    // | NLU: 1 op + 4                                                      |   26 |
-    // | compressor: ceil(1 / 4) = 1 + 2; write h_0 (16 B at 128) +1 +1     |   31 |
-    // | gather: S = 1, bus +1, read 16 B +1 +1, response 24 B S = 2        |   37 |
-    // | barrier                                                            |   37 |
-    //
-    // | step 1                                                              |  end |
-    // |---------------------------------------------------------------------|------|
-    // | multicast x_1 (16 B, one value + padding): as in step 0             |    5 |
-    // | multicast h_0: 8 + 16 = 24 B, S = 2; host port busy until 2 -> 2..4;|      |
-    // |   tail at 4; bus +1 -> 5; write banks 0,1 (busy until 4): 5 -> 6 +1 |    7 |
-    // | step command at 7: S = 3 -> 10; bus +1 -> s                        |   11 |
-    // | x mask +1 +1, x values +1 +1, h mask +1 +1, h values +1 +1 -> t_act|   19 |
-    // | weight burst from s: 11 + 2 + 2 -> t_w                             |   15 |
-    // | mac_end = max(19 + 8, 15 + 5)                                      |   27 |
-    // | NLU: 1 + 4                                                         |   32 |
-    // | compressor: 1 + 2; write h_1 (16 B) +1 +1                          |   37 |
-    // | gather: S = 1, bus +1, read +1 +1, response S = 2                  |   43 |
-    // | barrier                                                            |   43 |
-    //
-    // run = 37 + 43 = 80 cycles; PE busy: (31 - 10) + (37 - 11) = 21 + 26 = 47.
-    const timing_run r = run(w);
-    CHECK(r.output.at(0, 0) == 256);
-    CHECK(r.output.at(1, 0) == 288);
-
-    CHECK(r.setup_cycles == 8);
-    CHECK(r.last_round.activation_read == 8);
-    CHECK(r.last_round.weight_stream == 4);
-    CHECK(r.last_round.pe_makespan == 8);
-    CHECK(r.last_round.sram_stall == 0);
-    CHECK(r.last_round.nlu == 5);
-    CHECK(r.last_round.compress == 5);
-    CHECK(r.last_round.total == 26);
-    CHECK(r.pe_busy_cycles == 47);
-    CHECK(r.run_cycles == 80);
+    return w;
 }
 
-TEST_CASE("a bidirectional 1-unit rnn layer on one shared tile takes the hand-worked cycles",
+}  // namespace
+
+TEST_CASE("a 1-unit ReLU rnn layer on one tile takes the hand-worked cycles, overlaps on",
           "[system]") {
-    // As the rnn case, bidirectional with merge sum. One tile is an odd count,
-    // so `auto` shares it: both directions on tile 0 (slot 0 forward, slot 1
-    // backward), the backward round of a step issued when the forward one has
-    // been gathered (docs: "one after the other on shared tiles").
-    //   forward:  W = [64, -32], U = [96], b = 16: h_0 = 256, h_1 = 288 (as above)
-    //   backward: W = [32, 64] (0.125, 0.25), U = [64] (0.25), b = 16; runs t = 1, then 0:
-    //     h_1 = relu(0.125 * 0.5 + 0.0625) = 0.125 -> 128
-    //     h_0 = relu(0.125 + 0.25 * 0.5 + 0.25 * 0.125 + 0.0625) = 0.34375 -> 352
-    //   merged (sum): t = 0: 256 + 352 = 608; t = 1: 288 + 128 = 416
-    workload w =
-        make_workload("timing_birnn", layer_kind::rnn, 1, {{1.0f, 0.5f}, {0.5f, 0.0f}}, true);
-    direction_weights& f = w.weights[0].directions[0];
-    f.input.at(0, 0) = 64;
-    f.input.at(0, 1) = -32;
-    f.recurrent.at(0, 0) = 96;
-    f.bias = {16};
-    direction_weights& b = w.weights[0].directions[1];
-    b.input.at(0, 0) = 32;
-    b.input.at(0, 1) = 64;
-    b.recurrent.at(0, 0) = 64;
-    b.bias = {16};
+    // x_0 seen at 16, x_1 at 22 (the streamer as in the dense case).
+    //
+    // | step 0, input pass at 16                                         | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | x_0 read -> 20 (+4); PE 1's row: 2 pairs, +11; its stream from   |       |
+    // |   20 (bank 2 [20, 22) -> 23) + tail: +12. PE 0 idle. PE 1's front|       |
+    // |   end free at 16 + 5 + 1 (stall) = 22, lanes at 16 + 12 - 5 = 23 |       |
+    // | credit at 20; recurrent pass issued at 16 too (first step: h = 0,|       |
+    // |   nothing to read): PE 1 starts at +6, its lanes free at +7; the |       |
+    // |   word has no pairs: F = 6 + 1 = 7, B = 7 -> 7 + 5 = +12; stream |       |
+    // |   from 22: bank 2 [22, 23) -> 24 (+8) + 5 = +13: one stall       |       |
+    // | NLU: the unit ready at +13 -> +14, out +18; compressor 34 -> 35 +|       |
+    // |   2 = 37; h_0 (16 B at 256) [37, 38) -> 39                       |    39 |
+    // | h_0 sent at 39: read [39, 40) -> 41; to the group (tile 0, h     |       |
+    // |   region 0 at 128): [41, 43) -> 43, bus 44, [44, 45) -> 46, seen |       |
+    // |   47; to the sequence buffer: injection busy until 43: [43, 45)  |       |
+    // |   -> 45, bus 46, [46, 47) -> 48, seen 49                         |       |
+    //
+    // | step 1: input pass at 22 (x_1 seen 22; PEs free: PE 1 at 24)      | cycle |
+    // |------------------------------------------------------------------|-------|
+    // | x_1 read [22, 23) -> 24, [24, 25) -> 26: +4; PE 1 starts at +4   |       |
+    // |   (free at +2), lanes free at +2: 1 pair -> +11; stream from 26: |       |
+    // |   [26, 28) -> 29: +12; front end free at 22 + 6 = 28. credit 26  |       |
+    // | recurrent pass when h_0 is seen (47): h read: bank 0 [47, 48) -> |       |
+    // |   49, values bank 1 [49, 50) -> 51: +4; 1 pair -> +11; stream    |       |
+    // |   from 51: bank 2 [51, 52) -> 53 (+6) + 5 = +11                  |       |
+    // | NLU (free since 30) +12, out +16; compressor 63 -> 64 + 2 = 66;  |       |
+    // |   h_1 [66, 67) -> 68                                             |    68 |
+    // | h_1 sent at 68 (the last step: to the sequence buffer only):     |       |
+    // |   read [68, 69) -> 70, [70, 72) -> 72, bus 73, [73, 74) -> 75,   |       |
+    // |   seen 76: the run ends                                          |    76 |
+    const timing_run r = run(rnn_workload(), true);
+    CHECK(r.output.at(0, 0) == 256);
+    CHECK(r.output.at(1, 0) == 288);
+    CHECK(r.rounds == 2);
+    CHECK(r.summary.cycles == 76);
+}
 
-    // Layout: activation-buffer regions as in the rnn case (x 0, h 64, out 128),
-    //   shared by both directions. Weight images of 80 B: slot 0 at 0, slot 1
-    //   at align_up(80, 64) = 128; slot 1's burst is 40 B at 168 = words
-    //   21..25, banks 1,2,3,0,1: bank 1 has 2 words, as for slot 0.
-    // Setup: slot 0 as above, 8. Slot 1's command leaves at 8: S = 3 -> 11,
-    //   bus -> 12; header 40 B at 128 = words 16..20, bank 0 has 2: 12 + 2
-    //   + read 2 = 16. setup = 16 cycles.
-    // Cost model: backward step 0 e = (1, 0): B = 1.25, F = 1, B = 2; F = 2 -> 2 + 5 = 7;
-    //   backward step 1 e = (2, 1): 8 (as forward step 1 of the rnn case).
-    //
-    // | step 0                                                              |  end |
-    // |---------------------------------------------------------------------|------|
-    // | forward round: exactly the rnn case's step 0 (every resource idle)  |   37 |
-    // | backward round from 37 (the host port, buffer banks, PE and         |      |
-    // |   compressor were last busy until 37, 34, 31, 27: all idle):        |      |
-    // |   multicast x_1 (16 B): 37 + 5; multicast h = 0 (8 B) -> 37 + 6     |   43 |
-    // |   step command S = 3, bus +1 -> s                                   |   47 |
-    // |   x mask +2, x values +2 (first step: no h read) -> t_act           |   51 |
-    // |   weight burst 47 + 2 + 2 -> t_w                                    |   51 |
-    // |   mac_end = max(51 + 7, 51 + 5)                                     |   58 |
-    // |   NLU 1 + 4; compressor 1 + 2; write h_1 (16 B) +2                  |   68 |
-    // |   gather: S = 1, bus +1, read +2, response S = 2                    |   74 |
-    // | barrier                                                             |   74 |
-    //
-    // | step 1                                                              |  end |
-    // |---------------------------------------------------------------------|------|
-    // | forward round: exactly the rnn case's step 1                        |   43 |
-    // | backward round from 43:                                             |      |
-    // |   multicast x_0 (16 B): host port 43..45, tail 45, bus 46, write    |      |
-    // |   banks 0,1 -> 47, + 1 -> 48                                        |      |
-    // |   multicast h_1 (24 B, S = 2): host port busy until 45 -> 45..47,   |      |
-    // |   tail 47, bus 48, write banks 0,1 (busy until 47) 48 -> 49, + 1    |   50 |
-    // |   step command S = 3, bus +1 -> s                                   |   54 |
-    // |   x mask, x values, h mask, h values: 4 x (+1 +1) -> t_act          |   62 |
-    // |   weight burst 54 + 2 + 2 -> t_w                                    |   58 |
-    // |   mac_end = max(62 + 8, 58 + 5)                                     |   70 |
-    // |   NLU 1 + 4; compressor 1 + 2; write h_0 (16 B) +2                  |   80 |
-    // |   gather: S = 1, bus +1, read +2, response S = 2                    |   86 |
-    // | barrier                                                             |   86 |
-    //
-    // Direction merge: steps x ceil(output width 1 / merge_elements_per_cycle 16)
-    //   = 2 x 1 = 2 cycles.
-    // run = 74 + 86 + 2 = 162 cycles; PE busy: forward 21 + 26, backward
-    // (68 - 47) + (80 - 54) = 21 + 26: 94.
-    const timing_run r = run(w);
-    CHECK(r.output.at(0, 0) == 608);
-    CHECK(r.output.at(1, 0) == 416);
-
-    CHECK(r.setup_cycles == 16);
-    // The last round: the backward direction of step 1.
-    CHECK(r.last_round.activation_read == 8);
-    CHECK(r.last_round.weight_stream == 4);
-    CHECK(r.last_round.pe_makespan == 8);
-    CHECK(r.last_round.sram_stall == 0);
-    CHECK(r.last_round.nlu == 5);
-    CHECK(r.last_round.compress == 5);
-    CHECK(r.last_round.total == 26);
-    CHECK(r.pe_busy_cycles == 94);
-    CHECK(r.run_cycles == 162);
+TEST_CASE("a 1-unit ReLU rnn layer on one tile takes the hand-worked cycles, overlaps off",
+          "[system]") {
+    // | step 0, input pass at 16: x_0 +4, PE 1 +11, stream +12; the PEs  |       |
+    // |   are then free at 16 + 12 = 28 (pipeline off)                   |    28 |
+    // | recurrent pass issued at 16, starting at +12: no pairs: F = 13,  |       |
+    // |   B = 12 -> 13 + 5 = +18; stream from 28 [28, 29) -> 30 (+14) +5 |       |
+    // |   = +19; NLU after it: +20, out +24; compressor 40 -> 41 + 2 =   |       |
+    // |   43; h_0 [43, 44) -> 45                                         |    45 |
+    // | h_0 at 45: read [45, 46) -> 47; group: [47, 49) -> 49, bus 50,   |       |
+    // |   [50, 51) -> 52, seen 53; sequence buffer: [49, 51) -> 51, bus  |       |
+    // |   52, [52, 53) -> 54, seen 55                                    |       |
+    // | credit at 45, after h_0: the links are free [45, 46) -> 46, seen |       |
+    // |   by the streamer at 47                                          |    47 |
+    // | x_1: mask bus 48, bank 0 [48, 49) -> 50; values bus 51, bank 1   |       |
+    // |   busy [52, 53) later: [51, 52) -> 53; assembled 53 -> 54 + 2 =  |       |
+    // |   56; sent [56, 58) -> 58, bus 59, slot 0 [59, 60) -> 61, seen 62|    62 |
+    // | step 1 at 62 (h_0 seen at 53 already): input pass: x_1 read      |       |
+    // |   [62, 63) -> 64, [64, 65) -> 66: +4; 1 pair +11; stream from 66 |       |
+    // |   [66, 68) -> 69: +12; PEs free at 74                            |    74 |
+    // | recurrent pass issued at 62: h read behind x_1's: bank 0 [63, 64)|       |
+    // |   -> 65, bank 1 [65, 66) -> 67: +5; PE 1 starts at +12: 1 pair   |       |
+    // |   -> 14 + 5 = +19; stream from 74 [74, 75) -> 76 (+14) + 5 = +19 |       |
+    // | NLU +20, out +24; compressor 86 -> 87 + 2 = 89; h_1 [89, 90) ->91|    91 |
+    // | h_1 at 91: read [91, 92) -> 93, [93, 95) -> 95, bus 96,          |       |
+    // |   [96, 97) -> 98, seen 99: the run ends                          |    99 |
+    const timing_run r = run(rnn_workload(), false);
+    CHECK(r.output.at(0, 0) == 256);
+    CHECK(r.output.at(1, 0) == 288);
+    CHECK(r.summary.cycles == 99);
 }
