@@ -223,6 +223,38 @@ TEST_CASE("sram: two initiators queue on a shared bank, not on different banks",
     CHECK(stat(dual, "conflict_cycles") == 0);
 }
 
+TEST_CASE("sram: a request computed after a later one takes the free cycles before it",
+          "[unit][sram]") {
+    // 8-byte words, 4 banks, 1 port, read 2, write 1. One initiator books a
+    // write of word 0 (bank 0) 10 cycles ahead: [10, 11), done 12. A second
+    // request, computed afterwards but starting at 0, reads words 0 and 4
+    // (bank 0): cycles 0 and 1 are free, so it is done at 2 + 2 = 4, not after
+    // the write. A third, from 9, needs 2 bank-0 cycles: 9, then 10 is taken,
+    // so 11: done 12 + 2 = 14.
+    sram_params p;
+    apply(p, {1024, 8, 4, 1, 2, 1});
+    sram mem("mem", p, clock_period);
+    std::vector<sc_time> delays;
+    tb::initiator t("t", [&](tb::initiator& i) {
+        std::vector<u8> word(8, 5), two(40);
+        sc_time ahead = ns(10);
+        i.prepare(tlm::TLM_WRITE_COMMAND, 0, word.data(), 8);
+        i.send(ahead);
+        delays.push_back(ahead);
+        sc_time now = sc_core::SC_ZERO_TIME;
+        i.prepare(tlm::TLM_READ_COMMAND, 0, two.data(), 40);  // words 0..4: bank 0 has 2
+        i.send(now);
+        delays.push_back(now);
+        sc_time nine = ns(9);
+        i.prepare(tlm::TLM_READ_COMMAND, 0, two.data(), 40);
+        i.send(nine);
+        delays.push_back(nine);
+    });
+    t.socket.bind(mem.in);
+    sc_core::sc_start();
+    CHECK(delays == std::vector<sc_time>{ns(12), ns(4), ns(14)});
+}
+
 TEST_CASE("sram: DMI gives the memory and its latencies", "[unit][sram]") {
     sram_params p;
     apply(p, {2048, 8, 4, 1, 2, 1});

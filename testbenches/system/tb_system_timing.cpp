@@ -241,6 +241,19 @@ TEST_CASE("a dense layer on one tile takes the hand-worked cycles, overlaps on",
     CHECK(r.rounds == 2);
     CHECK(r.pe_busy_cycles == 8 + 8);  // +4 to +12 in each pass
     CHECK(r.summary.cycles == 53);
+    // The critical path: the streamer's start seen at 1 (sync), its reads
+    // 1 -> 7 -> 13 (sequence buffer), x_1 assembled 13 -> 16 (merge), sent
+    // 16 -> 21 (NoC), seen 22 (sync), step 1 computed 22 -> 45, y_1 sent
+    // 45 -> 52 (NoC), seen 53 (sync).
+    const auto& c = r.summary.critical;
+    CHECK(c[static_cast<int>(path_part::compute)] == 23);
+    CHECK(c[static_cast<int>(path_part::noc)] == 5 + 7);
+    CHECK(c[static_cast<int>(path_part::sync)] == 3);
+    CHECK(c[static_cast<int>(path_part::merge)] == 3);
+    CHECK(c[static_cast<int>(path_part::seqbuf)] == 12);
+    // Both PEs have one row of the same pairs in every pass.
+    CHECK(r.summary.pe_imbalance == 0.0);
+    CHECK(r.summary.tile_imbalance == 0.0);
 }
 
 TEST_CASE("a dense layer on one tile takes the hand-worked cycles, overlaps off", "[system]") {
@@ -338,6 +351,9 @@ TEST_CASE("a 1-unit ReLU rnn layer on one tile takes the hand-worked cycles, ove
     CHECK(r.output.at(1, 0) == 288);
     CHECK(r.rounds == 2);
     CHECK(r.summary.cycles == 76);
+    // PE 0 has no row: in every pass the slowest PE (PE 1: 7, 6, 7 and 7
+    // cycles) works alone, (slowest - mean) / slowest = 1/2.
+    CHECK(r.summary.pe_imbalance == 0.5);
 }
 
 TEST_CASE("a 1-unit ReLU rnn layer on one tile takes the hand-worked cycles, overlaps off",
