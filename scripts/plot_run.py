@@ -38,18 +38,22 @@ def main():
         with open(trace_path) as f:
             events = [e for e in json.load(f)["traceEvents"] if e.get("ph") == "X"]
         end = max((e["ts"] + e["dur"] for e in events), default=1.0)
-        # Enough of the run to see a few recurrence barriers: up to tile 0's fifth round.
-        starts = sorted(e["ts"] for e in events if e["tid"] == 0)
-        window = starts[4] if len(starts) > 4 else end
+        # Enough of the run to see a few recurrence barriers: up to tile 0's fifth round
+        # after its first (the first starts after the load).
+        starts = sorted(e["ts"] for e in events)
+        begin = starts[0] if starts else 0.0
+        tile0 = sorted(e["ts"] for e in events if e["tid"] == 0)
+        window = tile0[5] if len(tile0) > 5 else end
         colours = ["tab:blue", "tab:orange"]
         for e in events:
             if e["ts"] > window:
                 continue
             ax.broken_barh([(e["ts"], e["dur"])], (e["tid"] - 0.4, 0.8), color=colours[e["args"]["direction"] % 2])
-        ax.set_xlim(0, window)
+        ax.set_xlim(begin, window)
         ax.set_xlabel("simulated time (us); blue forward, orange backward")
         ax.set_ylabel("tile")
-        ax.set_title(f"{summary['workload']} on {summary['platform']}: tile activity (first {window:.1f} us)")
+        ax.set_title(f"{summary['workload']} on {summary['platform']}: tile activity "
+                     f"(the run's first {window - begin:.2f} us)")
     else:
         ax.text(0.5, 0.5, "no trace.json (run masr-sim with --trace perfetto)", ha="center", va="center")
         ax.set_axis_off()
@@ -60,8 +64,11 @@ def main():
     ax.set_xlabel("tile")
     ax.set_ylabel("MAC utilization (%)")
     ax.legend()
+    critical = summary["critical_path"]
+    shares = ", ".join(f"{k.replace('_cycles', '')} {v / cycles * 100:.0f} %" for k, v in critical.items() if v)
     fig.suptitle(f"{summary['cycles']} cycles, real-time factor {summary['real_time_factor']:.0f}x, "
-                 f"load imbalance {summary['load_imbalance'] * 100:.1f} %, NoC share {summary['noc_share'] * 100:.1f} %")
+                 f"imbalance {summary['tile_imbalance'] * 100:.1f} % (tiles), "
+                 f"{summary['pe_imbalance'] * 100:.1f} % (PEs)\ncritical path: {shares}", fontsize=10)
     fig.tight_layout()
     path = os.path.join(out, "run.png")
     fig.savefig(path, dpi=110)

@@ -78,6 +78,14 @@ noc_geometry resolve_noc_geometry(const noc_params& params, u32 tiles) {
         g.rows = static_cast<u32>(rows);
         g.routers = static_cast<u32>(columns * rows);
     }
+    if (params.host_at_center) {
+        if (params.host_node.is_set())
+            fail("{}: {}host_node and {}host_at_center are both set; expected one of them",
+                 params.host_node.where(), prefix, prefix);
+        g.host_node = g.topology == noc_topology::mesh ? (g.rows / 2) * g.columns + g.columns / 2
+                                                       : 0;
+        return g;
+    }
     if (params.host_node >= g.routers)
         fail("{}{}host_node is {}, expected a router index from 0 to {} ({} {})",
              origin(params.host_node), prefix, params.host_node.get(), g.routers - 1,

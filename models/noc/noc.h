@@ -58,7 +58,11 @@ struct noc_params : property_group {
         this, "header_bytes", 8,
         "bytes of the header of every packet (request and read response), on top of the data"};
     property<u32> host_node{this, "host_node", 0,
-                            "router where the controller (host) attaches (row-major in a mesh)"};
+                            "router where the control node attaches (row-major in a mesh)"};
+    property<bool> host_at_center{this, "host_at_center", false,
+                                  "attach the control node at the mesh's middle router (column "
+                                  "columns / 2, row rows / 2) whatever the size, instead of "
+                                  "host_node"};
     property<bool> host_port_contention{
         this, "host_port_contention", true,
         "the host's port to its router is a pair of links like any other (serialises the "

@@ -37,7 +37,7 @@ void platform_config::load_file(const std::string& path) {
 }
 
 void platform_config::validate() const {
-    if (noc.host_node >= tiles && noc.host_node.is_set())
+    if (noc.host_node >= tiles && noc.host_node.is_set() && !noc.host_at_center)
         fail("{}: noc.host_node is {} but the platform has only {} tiles", noc.host_node.where(),
              noc.host_node.get(), tiles.get());
     if (tile.weight_sram.banks % tile.pe.pes != 0)
