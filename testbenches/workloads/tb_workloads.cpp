@@ -1182,3 +1182,33 @@ TEST_CASE("npy: malformed shapes, oversized or truncated headers, values beyond 
         CHECK(std::string(e.what()) == f + ": element (0, 1) is 1e+300, outside the float32 range");
     }
 }
+
+// ---------------------------------------------------------------- fuzz regressions
+
+// Inputs that crashed testbenches/fuzz/fuzz_workload, each with the clean
+// error it must now give. They are loaded from a directory holding the same
+// small .npy files as the fuzzer's scratch directory, so that their paths
+// resolve as they did when the crash was found.
+TEST_CASE("fuzz regressions: every recorded workload crash is a clean input_error",
+          "[unit][workloads]") {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        // fixed::max_of(64) overflowed i64 (UBSan, fixed_point.h:39).
+        {"accumulator_bits_64.yaml",
+         ":10: quantization.accumulator_bits is '64', expected an integer from 2 to 63"},
+    };
+    temp_dir dir;
+    write_f4(dir.file("w.npy"), 4, 3, 0.25f);
+    write_f4(dir.file("r.npy"), 4, 4, -0.125f);
+    write_f4(dir.file("wt.npy"), 3, 4, 0.5f);
+    write_f4(dir.file("in.npy"), 6, 3, 1.0f);
+    const fs::path recorded = fs::path(source_dir()) / "testbenches/workloads/fuzz_regressions";
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(recorded)) files += entry.is_regular_file();
+    CHECK(files == cases.size());  // every recorded input has its expected message
+    for (const auto& [name, message] : cases) {
+        INFO(name);
+        const std::string path = dir.file(name);
+        fs::copy_file(recorded / name, path);
+        CHECK(load_error(path) == path + message);
+    }
+}

@@ -74,8 +74,10 @@ struct quantization_params : property_group {
         this, "activation_bits", 16, "bits of an activation, sign included", 2, 16};
     property<unsigned> activation_frac_bits{
         this, "activation_frac_bits", 10, "fractional bits of an activation", 0, 16};
+    // At most 63: fixed::min_of / max_of (fixed_point.h) compute +-2^(bits-1)
+    // in i64, which overflows at 64 bits (found by fuzzing).
     property<unsigned> accumulator_bits{
-        this, "accumulator_bits", 32, "bits the exact dot product saturates to", 2, 64};
+        this, "accumulator_bits", 32, "bits the exact dot product saturates to", 2, 63};
 };
 
 struct workload_params : property_group {
