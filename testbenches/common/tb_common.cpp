@@ -219,7 +219,7 @@ TEST_CASE("numbers: text that is not a number of the kind asked for", "[unit][co
     CHECK(parse_cli_number<double>("--x", "010.5", 0, 100) == 10.5);
 }
 
-TEST_CASE("numbers: sizes multiply and add without wrapping; byte sizes read well",
+TEST_CASE("numbers: sizes multiply and add without wrapping, and byte sizes read well",
           "[unit][common]") {
     u64 r = 0;
     CHECK(checked_multiply(u64{1} << 32, u64{1} << 31, r));
@@ -264,7 +264,7 @@ TEST_CASE("property<T>: NaN, infinities, negative and overflowing values name fi
     CHECK(platform_error("clock_hz: 1e9\ntiles: 0x10\n").empty());
 }
 
-TEST_CASE("property<T>: a rejected value leaves the default in place; ranges are readable",
+TEST_CASE("property<T>: a rejected value leaves the default in place, and ranges are readable",
           "[unit][common]") {
     fuzz::platform_like p;
     CHECK_THROWS_AS(p.load(YAML::Load("tiles: -1"), "p.yaml"), input_error);

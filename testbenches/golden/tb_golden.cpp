@@ -743,8 +743,9 @@ TEST_CASE("float model, hand-worked rnn and gru", "[unit]") {
 
 // ---------------------------------------------------------- bidirectional
 
-TEST_CASE("bidirectional: backward direction is the forward run of the reversed sequence; merges",
-          "[unit]") {
+TEST_CASE(
+    "bidirectional: backward direction is the forward run of the reversed sequence, and merges",
+    "[unit]") {
     for (const layer_kind kind : {layer_kind::rnn, layer_kind::gru, layer_kind::lstm}) {
         for (const merge_mode merge : {merge_mode::sum, merge_mode::concat}) {
             for (const u32 steps : {0u, 7u}) {
