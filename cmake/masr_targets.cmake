@@ -14,6 +14,20 @@ function(masr_target_options target)
                                              -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(MASR_FUZZ)
+    # Coverage for libFuzzer in every library; only the fuzz targets link its main.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# masr_add_fuzzer(<name> SOURCES ... [DEPS ...]): a libFuzzer target (MASR_FUZZ).
+function(masr_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  masr_add_executable(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
 
 # masr_add_library(<name> SOURCES ... [DEPS ...])

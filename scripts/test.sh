@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Set-up, build and run every test (each Catch2 case in its own process).
-# With CI=true it also runs the suite under ASan+UBSan when SANITIZE_IN_CI
-# is not 0.
+# With CI=true it also fuzzes each parser for 20 s (scripts/fuzz.sh) when
+# FUZZ_IN_CI is not 0, and runs the suite under ASan+UBSan when
+# SANITIZE_IN_CI is not 0.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh"
 (cd "$root/build" && ctest --output-on-failure -j "$(nproc)" --timeout 600)
+if [ "${CI:-}" = "true" ] && [ "${FUZZ_IN_CI:-1}" != "0" ]; then
+  echo "test: fuzzing the workload, platform and .npy parsers, 20 s each" >&2
+  "$root/scripts/fuzz.sh" --time 20
+fi
 if [ "${CI:-}" = "true" ] && [ "${SANITIZE_IN_CI:-1}" != "0" ]; then
   echo "test: running the suite again under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
   BUILD_DIR="$root/build-sanitize" BUILD_TYPE=RelWithDebInfo MASR_SANITIZE=ON "$root/scripts/build.sh"

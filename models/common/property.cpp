@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/common/yaml_file.h"
+
 namespace masr {
 
 property_base::property_base(property_group* owner, std::string name, std::string description)
@@ -10,11 +12,20 @@ property_base::property_base(property_group* owner, std::string name, std::strin
 }
 
 void property_base::load(const YAML::Node& node, const std::string& file, const std::string& path) {
-    if (!parse(node)) {
-        const std::string text = node.IsScalar() ? "'" + node.Scalar() + "'" : "a non-scalar value";
-        fail_at(file, node, "{} is {}, expected {}", path, text, expected());
+    load(node, file, path, node);
+}
+
+void property_base::load(const YAML::Node& node, const std::string& file, const std::string& path,
+                         const YAML::Node& key) {
+    const std::string at = location(file, node.IsNull() ? key : node);
+    std::string problem;
+    if (!parse(node, problem)) {
+        if (node.IsScalar())
+            throw input_error(at + ": " + rejected_value(path, node.Scalar(), problem, expected()));
+        const char* shape = node.IsNull() ? "empty" : node.IsSequence() ? "a list" : "a mapping";
+        fail("{}: {} is {}, expected {}", at, path, shape, expected());
     }
-    where_ = location(file, node);
+    where_ = at;
     set_ = true;
 }
 
@@ -28,13 +39,14 @@ void property_group::load(const YAML::Node& node, const std::string& file,
     if (!node.IsMap())
         fail_at(file, node, "{} must be a mapping of keys to values",
                 path.empty() ? "the file" : path);
+    check_mapping_keys(node, file);
     for (const auto& entry : node) {
-        const std::string key = entry.first.as<std::string>();
+        const std::string key = entry.first.Scalar();
         const std::string full = path.empty() ? key : path + "." + key;
         auto p = std::find_if(properties_.begin(), properties_.end(),
                               [&](const property_base* q) { return q->name() == key; });
         if (p != properties_.end()) {
-            (*p)->load(entry.second, file, full);
+            (*p)->load(entry.second, file, full, entry.first);
             continue;
         }
         auto g = std::find_if(groups_.begin(), groups_.end(),

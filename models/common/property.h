@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/common/number.h"
 #include "models/common/types.h"
 
 namespace masr {
@@ -40,15 +41,20 @@ public:
     bool is_set() const { return set_; }
 
     // Parses node; throws input_error naming file:line, the key and what was expected.
+    // key, when given, places messages about an empty value ("tiles:"), whose
+    // own mark is wherever the next token starts.
     void load(const YAML::Node& node, const std::string& file, const std::string& path);
+    void load(const YAML::Node& node, const std::string& file, const std::string& path,
+              const YAML::Node& key);
     // The value as YAML text.
     virtual std::string to_yaml() const = 0;
     // What a valid value looks like ("an integer from 1 to 64").
     virtual std::string expected() const = 0;
 
 protected:
-    // Returns false when the node cannot be converted or is out of range.
-    virtual bool parse(const YAML::Node& node) = 0;
+    // Returns false when the node cannot be converted or is out of range;
+    // problem then says why when expected() alone does not (NaN, negative).
+    virtual bool parse(const YAML::Node& node, std::string& problem) = 0;
 
 private:
     std::string name_;
@@ -101,6 +107,10 @@ public:
 
     operator const T&() const { return value_; }
     const T& get() const { return value_; }
+    // The accepted range, for a command-line option that overrides the
+    // property: parse_cli_number("--tiles", text, tiles.lo(), tiles.hi()).
+    const T& lo() const { return lo_; }
+    const T& hi() const { return hi_; }
     property& operator=(const T& value) {
         value_ = value;
         return *this;
@@ -131,10 +141,8 @@ public:
             return "true or false";
         } else if constexpr (std::is_enum_v<T>) {
             return "one of " + enum_choices<T>();
-        } else if constexpr (std::is_integral_v<T>) {
-            return fmt::format("an integer from {} to {}", lo_, hi_);
-        } else if constexpr (std::is_floating_point_v<T>) {
-            return fmt::format("a number from {} to {}", lo_, hi_);
+        } else if constexpr (std::is_arithmetic_v<T>) {
+            return range_text(lo_, hi_);
         } else if constexpr (std::is_same_v<T, std::string>) {
             return "a string";
         } else {
@@ -143,10 +151,15 @@ public:
     }
 
 protected:
-    bool parse(const YAML::Node& node) override {
+    bool parse(const YAML::Node& node, std::string& problem) override {
         if constexpr (std::is_enum_v<T>) {
             if (!node.IsScalar()) return false;
             return enum_from_string(node.Scalar(), value_);
+        } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+            // Numbers go through number.h, not yaml-cpp's stringstream
+            // conversion, which lets NaN past every range check.
+            if (!node.IsScalar()) return false;
+            return to_number(node.Scalar(), lo_, hi_, value_, problem);
         } else {
             if constexpr (std::is_same_v<T, std::string>) {
                 if (!node.IsScalar()) return false;
@@ -155,9 +168,6 @@ protected:
             }
             T parsed{};
             if (!YAML::convert<T>::decode(node, parsed)) return false;
-            if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
-                if (parsed < lo_ || parsed > hi_) return false;
-            }
             value_ = std::move(parsed);
             return true;
         }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/common/exit_codes.h"
 #include "workloads/golden/golden_reference.h"
 #include "workloads/src/npy_file.h"
 #include "workloads/src/workload.h"
@@ -742,8 +743,9 @@ TEST_CASE("float model, hand-worked rnn and gru", "[unit]") {
 
 // ---------------------------------------------------------- bidirectional
 
-TEST_CASE("bidirectional: backward direction is the forward run of the reversed sequence; merges",
-          "[unit]") {
+TEST_CASE(
+    "bidirectional: backward direction is the forward run of the reversed sequence, and merges",
+    "[unit]") {
     for (const layer_kind kind : {layer_kind::rnn, layer_kind::gru, layer_kind::lstm}) {
         for (const merge_mode merge : {merge_mode::sum, merge_mode::concat}) {
             for (const u32 steps : {0u, 7u}) {
@@ -1079,4 +1081,91 @@ TEST_CASE("workloads whose shapes do not fit are rejected naming the layer", "[u
     directions.layers[0].bidirectional = true;
     CHECK_THAT(message(directions), Catch::Contains("expected 2"));
     CHECK_THROWS_AS(run_float(directions), input_error);
+}
+
+// ---------------------------------------------------------------- reliability (issue 11)
+
+namespace {
+
+// Runs masr-ref with arguments; returns the exit status and sets text to
+// everything it printed.
+int run_ref(const std::string& arguments, std::string& text) {
+    static const std::string out = scratch_dir("reliability");
+    const std::string log = out + "/log.txt";
+    const int status = run_command(std::string(MASR_REF_PATH) + " " + arguments + " > " + log +
+                                   " 2>&1 < /dev/null");
+    text = read_text(log);
+    return status;
+}
+
+}  // namespace
+
+TEST_CASE("masr-ref: --steps takes the one number rule (negative, NaN, overflow, non-integers)",
+          "[unit]") {
+    const std::string w = "--workload " + source_dir() + "/workloads/tiny.yaml";
+    std::string text;
+    CHECK(run_ref(w + " --steps=-1", text) == 2);
+    CHECK(text ==
+          "masr-ref: --steps is '-1' (negative), expected an integer from 0 to "
+          "4294967295\n");
+    CHECK(run_ref(w + " --steps 4294967296", text) == 2);
+    CHECK(text ==
+          "masr-ref: --steps is '4294967296' (too large for a 32-bit unsigned integer), "
+          "expected an integer from 0 to 4294967295\n");
+    CHECK(run_ref(w + " --steps 18446744073709551617", text) == 2);
+    CHECK(text.find("(too large for 64 bits)") != std::string::npos);
+    CHECK(run_ref(w + " --steps .nan", text) == 2);
+    CHECK(text.find("--steps is '.nan' (not a number)") != std::string::npos);
+    CHECK(run_ref(w + " --steps inf", text) == 2);
+    CHECK(text.find("--steps is 'inf' (infinite)") != std::string::npos);
+    CHECK(run_ref(w + " --steps 2.5", text) == 2);
+    CHECK(text.find("--steps is '2.5' (not an integer)") != std::string::npos);
+    CHECK(run_ref(w + " --steps 010", text) == 2);
+    CHECK(text.find("ambiguous") != std::string::npos);
+    CHECK(run_ref(w + " --steps 3", text) == 0);
+    CHECK(text.find(", 3 steps,") != std::string::npos);
+}
+
+TEST_CASE("masr-ref: stray positional arguments are refused by name", "[unit]") {
+    const std::string w = "--workload " + source_dir() + "/workloads/tiny.yaml";
+    std::string text;
+    CHECK(run_ref(source_dir() + "/workloads/tiny.yaml", text) == 2);
+    CHECK(text == "masr-ref: unexpected argument '" + source_dir() +
+                      "/workloads/tiny.yaml': masr-ref takes only options (a file is given as "
+                      "--workload FILE or --input FILE; see --help)\n");
+    CHECK(run_ref(w + " extra", text) == 2);
+    CHECK(text.find("unexpected argument 'extra'") != std::string::npos);
+    // --float is a switch: a value after it is a stray word, not its value.
+    CHECK(run_ref(w + " --float yes", text) == 2);
+    CHECK(text.find("unexpected argument 'yes'") != std::string::npos);
+    CHECK(run_ref(w + " --steps 2 3", text) == 2);
+    CHECK(text.find("unexpected argument '3'") != std::string::npos);
+    CHECK(run_ref(w + " --steps 2", text) == 0);
+}
+
+TEST_CASE("masr-ref: the shared exit statuses, documented in --help", "[unit]") {
+    std::string text;
+    REQUIRE(run_ref("--help", text) == exit_ok);
+    for (const char* line :
+         {"Exit status:", "0  done", "1  check mismatch", "2  bad input", "3  internal error"})
+        CHECK(text.find(line) != std::string::npos);
+    CHECK(run_ref("--workload " + source_dir() + "/workloads/tiny.yaml", text) == exit_ok);
+    CHECK(run_ref("--bogus", text) == exit_bad_input);
+    CHECK(run_ref("", text) == exit_bad_input);
+}
+
+TEST_CASE("masr-ref: a directory given as a file is named, never a stream error", "[unit]") {
+    const std::string dir = scratch_dir("directory");
+    std::string text;
+    CHECK(run_ref("--workload " + dir, text) == 2);
+    CHECK(text == "masr-ref: " + dir + ": is a directory, expected a workload YAML file\n");
+    CHECK(run_ref("--workload " + source_dir() + "/workloads/tiny.yaml --input " + dir, text) == 2);
+    CHECK(text == "masr-ref: " + dir + ": is a directory, expected a .npy file\n");
+    CHECK(run_ref("--workload " + dir + "/none.yaml", text) == 2);
+    CHECK(text == "masr-ref: " + dir +
+                      "/none.yaml: cannot open (No such file or directory), expected a workload "
+                      "YAML file\n");
+    CHECK(text.find("underflow") == std::string::npos);
+    CHECK(text.find("internal error") == std::string::npos);
+    std::filesystem::remove_all(dir);
 }

@@ -203,3 +203,32 @@ TEST_CASE("masr-sim writes stats.json, summary.csv, traces and the used configur
     for (const auto& entry : std::filesystem::directory_iterator(dir))
         CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }
+
+TEST_CASE("platform files: NaN, infinities, negative and overflowing numbers, duplicate keys",
+          "[unit][platforms]") {
+    const std::string tech = std::filesystem::absolute("platforms/technology/cmos45.yaml").string();
+    const std::string head = "name: bad\ntechnology: " + tech + "\n";
+    const auto error = [&](const std::string& body) {
+        const std::string path = write_file("numbers.yaml", head + body);
+        const std::string e = load_error(path);
+        return e.rfind(path, 0) == 0 ? e.substr(path.size()) : e;
+    };
+    // Issue 11's example: clock_hz: .nan ran and reported 9.2e6 s.
+    CHECK(error("clock_hz: .nan\n") ==
+          ":3: clock_hz is '.nan' (not a number), expected a number from 1000 to 100000000000");
+    CHECK(error("clock_hz: .inf\n") ==
+          ":3: clock_hz is '.inf' (infinite), expected a number from 1000 to 100000000000");
+    CHECK(error("clock_hz: -.inf\n") ==
+          ":3: clock_hz is '-.inf' (infinite), expected a number from 1000 to 100000000000");
+    CHECK(error("tiles: -1\n") ==
+          ":3: tiles is '-1' (negative), expected an integer from 1 to 4096");
+    CHECK(error("tile:\n  weight_sram:\n    size: 18446744073709551616\n") ==
+          ":5: tile.weight_sram.size is '18446744073709551616' (too large for 64 bits), expected "
+          "an integer from 1 to 18446744073709551615");
+    CHECK(error("noc:\n  link_bytes: -16\n") ==
+          ":4: noc.link_bytes is '-16' (negative), expected an integer from 1 to 4294967295");
+    CHECK(error("tiles: 4\ntiles: 16\n") == ":4: duplicate key 'tiles' (first given at line 3)");
+    CHECK(error("tile:\n  pe:\n    lanes: 4\n    lanes: 8\n") ==
+          ":6: duplicate key 'lanes' (first given at line 5)");
+    CHECK(error("noc: {rows: 2, rows: 4}\n") == ":3: duplicate key 'rows' (first given at line 3)");
+}

@@ -8,11 +8,15 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/exit_codes.h"
+#include "models/common/number.h"
 #include "workloads/golden/golden_reference.h"
 #include "workloads/src/npy_file.h"
 #include "workloads/src/workload.h"
@@ -36,9 +40,6 @@ Fixed-point table columns:
   weight sp.      fraction of zero weights (input and recurrent matrices)
   act. sp.        fraction of zero activations the direction consumed
                   (input vector and recurrent state), mean over the steps
-
-Exit status: 0 done, 2 bad input (the message names the file or option),
-1 internal error.
 
 Examples:
   masr-ref --workload workloads/rnnoise.yaml
@@ -151,7 +152,7 @@ void dump(const std::string& dir, const workload& w,
 
 int run(int argc, char** argv) {
     po::options_description options(usage_text);
-    i64 steps_option = 0;
+    std::string steps_option;
     options.add_options()("help,h", "print this help and exit")(
         "workload,w", po::value<std::string>()->value_name("FILE"),
         "workload YAML (layers, quantization, weights, input), e.g. workloads/rnnoise.yaml; "
@@ -159,7 +160,7 @@ int run(int argc, char** argv) {
         "input,i", po::value<std::string>()->value_name("FILE"),
         "replace the workload's input sequence by a float .npy of shape (T, input_size), e.g. "
         "workloads/rnnoise/sequences/speech_pink_noise.features.npy")(
-        "steps,n", po::value<i64>(&steps_option)->value_name("N")->default_value(0),
+        "steps,n", po::value<std::string>(&steps_option)->value_name("N")->default_value("0"),
         "run only the first N time steps (0: all); the backward direction of a bidirectional layer "
         "then runs over these N steps, e.g. --steps 20")(
         "dump,d", po::value<std::string>()->value_name("DIR"),
@@ -171,21 +172,34 @@ int run(int argc, char** argv) {
         "nonlinearities, "
         "no activation rounding) instead of the fixed-point reference");
 
+    // Words that are no option's value are collected, to be refused by name:
+    // boost would otherwise say only "too many positional options".
+    po::options_description hidden;
+    hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("stray-argument", -1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         fail("{} (see --help)", e.what());
     }
+    if (vm.count("stray-argument"))
+        fail(
+            "unexpected argument '{}': masr-ref takes only options (a file is given as "
+            "--workload FILE or --input FILE; see --help)",
+            vm["stray-argument"].as<std::vector<std::string>>().front());
     if (vm.count("help")) {
-        std::cout << options << "\n";
-        return 0;
+        std::cout << options << "\n" << exit_status_help() << "\n";
+        return exit_ok;
     }
     if (!vm.count("workload")) fail("--workload FILE.yaml is required (see --help)");
-    if (steps_option < 0 || steps_option > 0xffffffffLL)
-        fail("--steps {} is not a step count (0 for all, or a positive number)", steps_option);
-    const u32 steps = static_cast<u32>(steps_option);
+    const u32 steps =
+        parse_cli_number<u32>("--steps", steps_option, 0, std::numeric_limits<u32>::max());
     const bool use_float = vm["float"].as<bool>();
 
     workload w = workload::load(vm["workload"].as<std::string>());
@@ -230,21 +244,11 @@ int run(int argc, char** argv) {
         }
         fmt::print("dumped {} layer outputs to {}/\n", w.layers.size(), dir);
     }
-    return 0;
+    return exit_ok;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const input_error& e) {
-        std::cout.flush();
-        std::fprintf(stderr, "masr-ref: %s\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        std::cout.flush();
-        std::fprintf(stderr, "masr-ref: internal error: %s\n", e.what());
-        return 1;
-    }
+    return run_tool("masr-ref", [&] { return run(argc, argv); });
 }

@@ -7,20 +7,31 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <limits>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/file_check.h"
+#include "models/common/number.h"
 
 namespace masr {
 namespace {
 
 constexpr char magic[] = "\x93NUMPY";
 constexpr std::size_t magic_size = 6;
+
+// Most elements an array may have: 2^27 (134 M) is 1 GiB once converted to
+// doubles, and ten times the weights of the largest preset; a larger header
+// is a corrupt or hostile file, rejected before anything is allocated.
+constexpr u64 max_elements = u64{1} << 27;
+// numpy writes headers of a few hundred bytes (and reads at most 10000 by
+// default); format 2.0's 32-bit length field could announce 4 GiB.
+constexpr u64 max_header_bytes = 65536;
 
 u64 little_endian(const unsigned char* p, unsigned bytes) {
     u64 v = 0;
@@ -79,27 +90,72 @@ std::string header_value(const std::string& header, const std::string& key,
     return value;
 }
 
+// "(3, 4)", "(24,)", "()"; numpy may write Python 2 longs ("1000L").
 std::vector<u64> parse_shape(const std::string& text, const std::string& path) {
-    if (text.size() < 2 || text.front() != '(' || text.back() != ')')
-        fail("{}: malformed shape '{}' in .npy header", path, text);
+    const auto malformed = [&]() { fail("{}: malformed shape '{}' in .npy header", path, text); };
+    if (text.size() < 2 || text.front() != '(' || text.back() != ')') malformed();
+    std::vector<std::string> parts;
+    std::size_t start = 1;
+    while (true) {
+        const std::size_t comma = std::min(text.find(',', start), text.size() - 1);
+        std::string part = text.substr(start, comma - start);
+        part.erase(0, part.find_first_not_of(' '));
+        part.erase(part.find_last_not_of(' ') + 1);
+        parts.push_back(part);
+        if (comma == text.size() - 1) break;
+        start = comma + 1;
+    }
+    // "()" is a scalar; a tuple may end in a comma ("(24,)"), but not be one ("(,)").
+    if (parts.size() == 1 && parts[0].empty()) return {};
+    if (parts.back().empty()) parts.pop_back();
     std::vector<u64> shape;
-    std::size_t i = 1;
-    while (i + 1 < text.size()) {
-        while (i + 1 < text.size() && (text[i] == ' ' || text[i] == ',')) ++i;
-        if (i + 1 >= text.size()) break;
-        std::size_t j = i;
-        u64 v = 0;
-        while (j + 1 < text.size() && text[j] >= '0' && text[j] <= '9') {
-            v = v * 10 + static_cast<u64>(text[j] - '0');
-            ++j;
+    for (std::string part : parts) {
+        if (!part.empty() && part.back() == 'L') part.pop_back();
+        bool negative = false;
+        u64 dimension = 0;
+        std::string problem;
+        if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) malformed();
+        if (!parse_integer_text(part, negative, dimension, problem)) {
+            if (problem == "too large for 64 bits")
+                fail("{}: shape {} in .npy header: dimension {} does not fit 64 bits", path, text,
+                     part);
+            malformed();
         }
-        // numpy may write Python 2 longs ("1000L").
-        if (j + 1 < text.size() && text[j] == 'L') ++j;
-        if (j == i) fail("{}: malformed shape '{}' in .npy header", path, text);
-        shape.push_back(v);
-        i = j;
+        shape.push_back(dimension);
     }
     return shape;
+}
+
+// Elements of shape, or fails when their count or their bytes pass 2^64.
+u64 element_count(const std::vector<u64>& shape, unsigned item, const std::string& dtype,
+                  const std::string& path) {
+    u64 count = 1;
+    for (const u64 d : shape)
+        if (!checked_multiply(count, d, count))
+            fail("{}: shape {} in .npy header has more than 2^64 elements", path,
+                 shape_string(shape));
+    u64 bytes = 0;
+    if (!checked_multiply(count, item, bytes))
+        fail("{}: shape {} of {} in .npy header needs more than 2^64 bytes", path,
+             shape_string(shape), dtype);
+    return count;
+}
+
+// The whole file, or fails once it passes limit bytes.
+std::string read_at_most(std::ifstream& in, u64 limit, const std::string& path) {
+    std::string data;
+    char buffer[1 << 16];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        data.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (data.size() > limit)
+            fail(
+                "{}: is larger than {}, more than a .npy input may hold ({} elements of at most "
+                "8 bytes; workloads/README.md)",
+                path, byte_size_text(limit), max_elements);
+    }
+    if (in.bad()) fail("{}: read error ({})", path, std::strerror(errno));
+    return data;
 }
 
 }  // namespace
@@ -110,24 +166,22 @@ std::string shape_string(const std::vector<u64>& shape) {
 }
 
 npy_array read_npy(const std::string& path) {
+    check_readable_file(path, "a .npy file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) fail("{}: cannot open ({})", path, std::strerror(errno));
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        fail("{}: is a directory, expected a .npy file", path);
-    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
-                                           std::istreambuf_iterator<char>());
-    if (bytes.size() < magic_size + 4 || std::memcmp(bytes.data(), magic, magic_size) != 0)
+    if (!in) fail("{}: cannot open ({}), expected a .npy file", path, std::strerror(errno));
+    const std::string file = read_at_most(in, 12 + max_header_bytes + max_elements * 8, path);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(file.data());
+    if (file.size() < magic_size + 4 || std::memcmp(bytes, magic, magic_size) != 0)
         fail("{}: not a .npy file (it does not start with the NumPy magic string \\x93NUMPY)",
              path);
     const unsigned major = bytes[6];
     const unsigned minor = bytes[7];
     std::size_t header_start = 0;
-    std::size_t header_size = 0;
+    u64 header_size = 0;
     if (major == 1 && minor == 0) {
         header_start = 10;
         header_size = little_endian(&bytes[8], 2);
-    } else if ((major == 2 || major == 3) && minor == 0 && bytes.size() >= 12) {
+    } else if ((major == 2 || major == 3) && minor == 0 && file.size() >= 12) {
         // 3.0 differs from 2.0 only in allowing UTF-8 in the header.
         header_start = 12;
         header_size = little_endian(&bytes[8], 4);
@@ -135,10 +189,13 @@ npy_array read_npy(const std::string& path) {
         fail("{}: .npy format version {}.{} is not supported; expected 1.0 or 2.0", path, major,
              minor);
     }
-    if (header_start + header_size > bytes.size())
+    if (header_size > file.size() - header_start)
         fail("{}: truncated .npy header ({} bytes announced, {} in the file)", path, header_size,
-             bytes.size() - header_start);
-    const std::string header(reinterpret_cast<const char*>(&bytes[header_start]), header_size);
+             file.size() - header_start);
+    if (header_size > max_header_bytes)
+        fail("{}: .npy header of {} bytes, expected at most {}", path, header_size,
+             max_header_bytes);
+    const std::string header = file.substr(header_start, header_size);
 
     std::string descr = header_value(header, "descr", path);
     if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"') ||
@@ -163,15 +220,19 @@ npy_array read_npy(const std::string& path) {
     if (fortran != "False") fail("{}: malformed fortran_order '{}' in .npy header", path, fortran);
 
     a.shape = parse_shape(header_value(header, "shape", path), path);
-    u64 count = 1;
-    for (u64 d : a.shape) count *= d;
+    const u64 count = element_count(a.shape, size, a.dtype, path);
     const std::size_t data_start = header_start + header_size;
-    const u64 data_bytes = bytes.size() - data_start;
+    const u64 data_bytes = file.size() - data_start;
     if (data_bytes != count * size)
         fail("{}: holds {} bytes of data, expected {} for shape {} of {}", path, data_bytes,
              count * size, shape_string(a.shape), a.dtype);
+    if (count > max_elements)
+        fail(
+            "{}: shape {} has {} elements, more than the {} a .npy input may hold "
+            "(workloads/README.md)",
+            path, shape_string(a.shape), count, max_elements);
     a.values.resize(count);
-    const unsigned char* p = bytes.data() + data_start;
+    const unsigned char* p = bytes + data_start;
     for (u64 i = 0; i < count; ++i, p += size) a.values[i] = element_value(a.dtype, p);
     return a;
 }
@@ -189,7 +250,15 @@ matrix<float> read_npy_matrix(const std::string& path, u32 expected_cols) {
     if (a.shape[0] > 0xFFFFFFFFu || a.shape[1] > 0xFFFFFFFFu)
         fail("{}: shape {} is too large", path, shape_string(a.shape));
     matrix<float> m(static_cast<u32>(a.shape[0]), static_cast<u32>(a.shape[1]));
-    for (std::size_t i = 0; i < a.values.size(); ++i) m.data[i] = static_cast<float>(a.values[i]);
+    for (std::size_t i = 0; i < a.values.size(); ++i) {
+        // A finite double beyond float's range has no float value (the
+        // conversion is undefined); NaN and infinity stay for the caller.
+        const double v = a.values[i];
+        if (std::isfinite(v) && std::abs(v) > std::numeric_limits<float>::max())
+            fail("{}: element ({}, {}) is {}, outside the float32 range", path, i / m.cols,
+                 i % m.cols, v);
+        m.data[i] = static_cast<float>(v);
+    }
     return m;
 }
 

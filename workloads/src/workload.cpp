@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <optional>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 
+#include "models/common/number.h"
+#include "models/common/yaml_file.h"
 #include "workloads/src/npy_file.h"
 #include "workloads/src/weight_generator.h"
 
@@ -33,6 +35,34 @@ constexpr u32 u32_max = std::numeric_limits<u32>::max();
 // and a weight takes at least one byte of it.
 constexpr u64 max_matrix_elements = u64{1} << 31;
 
+// Host memory a workload may take for its weights, biases and input, checked
+// before any of it is generated or read. 1 GiB is 14 times the largest preset
+// (ds2_bigru, 72 MiB); the golden reference, the weight images and the PE
+// tiles each hold about as much again, so every run stays within a few GiB
+// of a 24 GiB machine, and a workload that would not fails at once with the
+// bytes it needs, instead of after minutes of generation and gigabytes of
+// memory. The fuzzing build lowers it so that each input loads in
+// milliseconds; the check is the same code.
+#ifndef MASR_WORKLOAD_MEMORY_LIMIT
+#define MASR_WORKLOAD_MEMORY_LIMIT (u64{1} << 30)
+#endif
+constexpr u64 memory_limit = MASR_WORKLOAD_MEMORY_LIMIT;
+
+// Products and sums of sizes from the file, pinned at 2^64 - 1 rather than
+// wrapped, so that no overflow can make a huge workload look small.
+u64 saturating_multiply(u64 a, u64 b) {
+    u64 product = 0;
+    return checked_multiply(a, b, product) ? product : std::numeric_limits<u64>::max();
+}
+u64 saturating_add(u64 a, u64 b) {
+    u64 sum = 0;
+    return checked_add(a, b, sum) ? sum : std::numeric_limits<u64>::max();
+}
+
+// Largest value of generate.scale for the input: beyond 2^16 every generated
+// activation saturates whatever activation_frac_bits is, and float holds it.
+constexpr double max_input_scale = 65536.0;
+
 struct quantization_params : property_group {
     explicit quantization_params(property_group* parent)
         : property_group(parent, "quantization", "fixed-point formats (fixed_point.h)") {}
@@ -44,8 +74,10 @@ struct quantization_params : property_group {
         this, "activation_bits", 16, "bits of an activation, sign included", 2, 16};
     property<unsigned> activation_frac_bits{
         this, "activation_frac_bits", 10, "fractional bits of an activation", 0, 16};
+    // At most 63: fixed::min_of / max_of (fixed_point.h) compute +-2^(bits-1)
+    // in i64, which overflows at 64 bits (found by fuzzing).
     property<unsigned> accumulator_bits{
-        this, "accumulator_bits", 32, "bits the exact dot product saturates to", 2, 64};
+        this, "accumulator_bits", 32, "bits the exact dot product saturates to", 2, 63};
 };
 
 struct workload_params : property_group {
@@ -133,7 +165,9 @@ struct context {
 
     // A run-wide --seed replaces every generator seed, keeping the seeds of
     // different layers and of the input distinct.
-    u64 seed(u64 from_file) const { return seed_override ? mix_seed(*seed_override ^ mix_seed(from_file)) : from_file; }
+    u64 seed(u64 from_file) const {
+        return seed_override ? mix_seed(*seed_override ^ mix_seed(from_file)) : from_file;
+    }
 
     std::string resolve(const std::string& relative) const {
         const std::filesystem::path p(relative);
@@ -271,27 +305,6 @@ double zero_fraction(const layer_weights& w) {
     return total ? static_cast<double>(zeros) / static_cast<double>(total) : 0.0;
 }
 
-// yaml-cpp accepts repeated keys and silently keeps one value; a repeated
-// key is almost always an editing mistake, so it is an error. Keys must be
-// plain scalars.
-void check_keys(const YAML::Node& node, const std::string& file) {
-    if (node.IsSequence()) {
-        for (const auto& item : node) check_keys(item, file);
-        return;
-    }
-    if (!node.IsMap()) return;
-    std::map<std::string, int> seen;
-    for (const auto& entry : node) {
-        if (!entry.first.IsScalar())
-            fail_at(file, entry.first, "a key must be a plain name, not a list or mapping");
-        const auto [it, fresh] = seen.emplace(entry.first.Scalar(), entry.first.Mark().line + 1);
-        if (!fresh)
-            fail_at(file, entry.first, "duplicate key '{}' (first given at line {})",
-                    entry.first.Scalar(), it->second);
-        check_keys(entry.second, file);
-    }
-}
-
 class loader {
 public:
     loader(workload& w, context ctx) : w_(w), ctx_(std::move(ctx)) {}
@@ -362,6 +375,7 @@ public:
         if (!layers) fail_at(ctx_.file, root, "missing layers (expected a list of layers)");
         if (!layers.IsSequence() || layers.size() == 0)
             fail_at(ctx_.file, layers, "layers must be a non-empty list of layers");
+        check_memory(layers, top);
         for (std::size_t i = 0; i < layers.size(); ++i) load_layer(layers[i], i);
 
         const YAML::Node input = root["input"];
@@ -370,6 +384,49 @@ public:
     }
 
 private:
+    // Adds up what the weights, biases and input will take, from the shapes
+    // alone, and fails naming the field at which the total passes the limit.
+    // Layers whose shape keys are missing or wrong are left to load_layer.
+    void check_memory(const YAML::Node& layers, const workload_params& top) const {
+        const u64 input_bytes = saturating_multiply(
+            saturating_multiply(top.sequence_length, top.input_size), sizeof(float));
+        if (input_bytes > memory_limit)
+            fail(
+                "{}: sequence_length {} x input_size {} need {} ({} bytes) for the input, more "
+                "than the {} a workload may take for its weights, biases and input "
+                "(workloads/README.md, Memory)",
+                top.sequence_length.where(), top.sequence_length.get(), top.input_size.get(),
+                byte_size_text(input_bytes), input_bytes, byte_size_text(memory_limit));
+        u64 total = input_bytes;
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const YAML::Node node = layers[i];
+            if (!node.IsMap()) continue;
+            layer_params p;
+            p.load(node, ctx_.file, fmt::format("layers[{}]", i));
+            if (!p.units.is_set() || !p.inputs.is_set() || !p.kind.is_set()) continue;
+            const std::string label = p.name.is_set() ? fmt::format("layer '{}'", p.name.get())
+                                                      : fmt::format("layers[{}]", i);
+            const u64 directions = p.bidirectional.get() ? 2 : 1;
+            const u64 rows = saturating_multiply(gate_count(p.kind), p.units);
+            const u64 columns =
+                saturating_add(p.inputs, p.kind.get() == layer_kind::dense ? 0 : p.units.get());
+            const u64 weights = saturating_multiply(rows, columns);
+            const u64 bytes = saturating_multiply(
+                directions, saturating_add(saturating_multiply(weights, sizeof(i16)),
+                                           saturating_multiply(rows, sizeof(i32))));
+            total = saturating_add(total, bytes);
+            if (total > memory_limit)
+                fail(
+                    "{}: {}: units {} with inputs {} need {} ({} bytes) for weights and "
+                    "biases ({} direction{} x {} rows x {} columns x 2 bytes, plus 4 bytes a "
+                    "row), and the workload {} in all, more than the {} a workload may take for "
+                    "its weights, biases and input (workloads/README.md, Memory)",
+                    p.units.where(), label, p.units.get(), p.inputs.get(), byte_size_text(bytes),
+                    bytes, directions, directions > 1 ? "s" : "", rows, columns,
+                    byte_size_text(total), byte_size_text(memory_limit));
+        }
+    }
+
     void load_layer(const YAML::Node& node, std::size_t index) {
         const std::string path = fmt::format("layers[{}]", index);
         layer_params p;
@@ -513,6 +570,11 @@ private:
         const std::string lp = "weights.load.";
         require(p.input, ctx_, node, prefix, lp);
         check_positive(p.scale, prefix, "weights.load.scale");
+        if (!std::isfinite(std::ldexp(p.scale.get(), static_cast<int>(w_.format.weight_frac_bits))))
+            fail(
+                "{}: {}weights.load.scale is {}, too large: times 2^weight_frac_bits ({}) it "
+                "overflows a double",
+                p.scale.where(), prefix, p.scale.get(), w_.format.weight_frac_bits);
         const auto forbid = [&](const property<std::string>& f, const char* why) {
             if (f.is_set()) fail("{}: {}{}{} is set, but {}", f.where(), prefix, lp, f.name(), why);
         };
@@ -559,6 +621,11 @@ private:
             require(g.sparsity, ctx_, node["generate"], "", "input.generate.");
             check_fraction(g.sparsity, "", "input.generate.sparsity");
             check_positive(g.scale, "", "input.generate.scale");
+            if (g.scale.get() > max_input_scale)
+                fail(
+                    "{}: input.generate.scale is {}, expected at most {} (beyond it every "
+                    "generated activation saturates)",
+                    g.scale.where(), g.scale.get(), max_input_scale);
             input_generator_params gen;
             gen.seed = ctx_.seed(g.seed);
             gen.sparsity = g.sparsity;
@@ -598,22 +665,7 @@ private:
 workload workload::load(const std::string& path, std::optional<u64> seed) {
     workload w;
     w.file = path;
-    {
-        std::ifstream probe(path);
-        if (!probe) fail("{}: cannot open workload ({})", path, std::strerror(errno));
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec))
-            fail("{}: is a directory, expected a workload YAML file", path);
-    }
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::ParserException& e) {
-        fail("{}: YAML syntax error: {}", location(path, e.mark.line + 1), e.msg);
-    } catch (const std::exception& e) {
-        fail("{}: cannot read YAML: {}", path, e.what());
-    }
-    check_keys(root, path);
+    const YAML::Node root = load_yaml_file(path, "a workload YAML file");
     context ctx{path, std::filesystem::path(path).parent_path(), seed};
     loader l(w, ctx);
     try {
