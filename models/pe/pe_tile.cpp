@@ -28,11 +28,11 @@ const char* to_string(weight_pass pass) {
 
 void pe_params::validate() const {
     if (frontend_pairs % frontend_words_per_cycle != 0)
-        fail("{}: pe.frontend_pairs {} is not a multiple of pe.frontend_words_per_cycle {}: each "
-             "of the front end's scan slots pushes frontend_pairs / frontend_words_per_cycle "
-             "pairs per cycle",
-             frontend_words_per_cycle.where(), frontend_pairs.get(),
-             frontend_words_per_cycle.get());
+        fail(
+            "{}: pe.frontend_pairs {} is not a multiple of pe.frontend_words_per_cycle {}: each "
+            "of the front end's scan slots pushes frontend_pairs / frontend_words_per_cycle "
+            "pairs per cycle",
+            frontend_words_per_cycle.where(), frontend_pairs.get(), frontend_words_per_cycle.get());
 }
 
 pe_core_timing timing_of(const pe_params& p) {
@@ -219,24 +219,24 @@ bool pe_tile::run_setup(tlm::tlm_generic_payload& trans, pe_slot_setup& s) {
             });
             if (rows == 0) {
                 if (b != s.blocks.end())
-                    return bad(fmt::format("a {} layer has no {} pass, but PE {} has a block for "
-                                           "it",
-                                           enum_to_string(s.kind), to_string(pass), p));
+                    return bad(
+                        fmt::format("a {} layer has no {} pass, but PE {} has a block for "
+                                    "it",
+                                    enum_to_string(s.kind), to_string(pass), p));
                 continue;
             }
             if (b == s.blocks.end())
-                return bad(fmt::format("PE {} has no block for the {} pass (expected one per PE, "
-                                       "{} PEs: pe.pes)",
-                                       p, to_string(pass), pes_));
+                return bad(
+                    fmt::format("PE {} has no block for the {} pass (expected one per PE, "
+                                "{} PEs: pe.pes)",
+                                p, to_string(pass), pes_));
             if (b->first_row != pe_first_row(rows, pes_, p) ||
                 b->rows != pe_first_row(rows, pes_, p + 1) - b->first_row)
-                return bad(fmt::format("PE {}'s {} block holds rows [{}, +{}), expected [{}, "
-                                       "+{}) of {} over {} PEs",
-                                       p, to_string(pass), b->first_row, b->rows,
-                                       pe_first_row(rows, pes_, p),
-                                       pe_first_row(rows, pes_, p + 1) -
-                                           pe_first_row(rows, pes_, p),
-                                       rows, pes_));
+                return bad(fmt::format(
+                    "PE {}'s {} block holds rows [{}, +{}), expected [{}, "
+                    "+{}) of {} over {} PEs",
+                    p, to_string(pass), b->first_row, b->rows, pe_first_row(rows, pes_, p),
+                    pe_first_row(rows, pes_, p + 1) - pe_first_row(rows, pes_, p), rows, pes_));
             if (b->bias != (pass == weight_pass::input))
                 return bad(fmt::format("PE {}'s {} block {} biases; only input blocks do", p,
                                        to_string(pass), b->bias ? "has" : "lacks"));
@@ -246,9 +246,10 @@ bool pe_tile::run_setup(tlm::tlm_generic_payload& trans, pe_slot_setup& s) {
         u64 next = 0;
         for (const pe_segment& seg : s.segments) {
             if (seg.first != next || seg.length == 0)
-                return bad(fmt::format("h segments must cut [0, {}) in order; a segment starts "
-                                       "at {} with length {}, expected {}",
-                                       s.units_total, seg.first, seg.length, next));
+                return bad(
+                    fmt::format("h segments must cut [0, {}) in order; a segment starts "
+                                "at {} with length {}, expected {}",
+                                s.units_total, seg.first, seg.length, next));
             next += seg.length;
         }
         if (next != s.units_total)
@@ -279,8 +280,9 @@ bool pe_tile::weight_pointer(std::string& why) {
     tlm::tlm_dmi dmi;
     if (!weights->get_direct_mem_ptr(probe, dmi) || !dmi.is_read_allowed() ||
         dmi.get_start_address() != 0) {
-        why = "the weight SRAM grants no DMI read access from address 0 (the PE reads its "
-              "blocks through DMI and books their streams with timing-only reads)";
+        why =
+            "the weight SRAM grants no DMI read access from address 0 (the PE reads its "
+            "blocks through DMI and books their streams with timing-only reads)";
         return false;
     }
     weight_memory_ = dmi.get_dmi_ptr();
@@ -303,8 +305,8 @@ bool pe_tile::check_pass(const pe_pass& p, std::string& why) const {
         why = fmt::format("a {} layer has no {} pass", enum_to_string(kind), to_string(p.pass));
         return false;
     }
-    const bool last = kind == layer_kind::dense ? p.pass == weight_pass::input
-                                                : p.pass != weight_pass::input;
+    const bool last =
+        kind == layer_kind::dense ? p.pass == weight_pass::input : p.pass != weight_pass::input;
     if (p.finish != last) {
         why = fmt::format("the {} pass of a {} layer {} its round", to_string(p.pass),
                           enum_to_string(kind), last ? "finishes" : "does not finish");
@@ -347,7 +349,8 @@ bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, u64 start, s
         nnz += static_cast<u64>(__builtin_popcount(vector_bytes_[i]));
     const u64 total = encoded_bytes(length, static_cast<u32>(nnz), value_bytes);
     if (vector_bytes_.size() < total) vector_bytes_.resize(total);
-    if (total > mask_bytes && !read(address + mask_bytes, mask_bytes, total - mask_bytes, mask_done))
+    if (total > mask_bytes &&
+        !read(address + mask_bytes, mask_bytes, total - mask_bytes, mask_done))
         return false;
     deserialize(vector_bytes_.data(), length, value_bytes, v);
     if (length % mask_word_bits != 0 && (v.mask.back() >> (length % mask_word_bits)) != 0) {
@@ -470,7 +473,8 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
     row_refs_.clear();
     for (u32 pe = 0; pe < pes_; ++pe) {
         const pe_block& b = *pass_blocks_[pe];
-        if (b.sram_address > weight_memory_bytes_ || b.bytes > weight_memory_bytes_ - b.sram_address)
+        if (b.sram_address > weight_memory_bytes_ ||
+            b.bytes > weight_memory_bytes_ - b.sram_address)
             return (why = fmt::format("PE {}'s {} block at 0x{:x} ({} bytes) lies outside the "
                                       "{}-byte weight SRAM",
                                       pe, to_string(p.pass), b.sram_address, b.bytes,
@@ -496,8 +500,7 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
             if (!accumulate_part(block, b.bytes, at, length, slot.weight_bytes, a, prefix, sum,
                                  why))
                 return (why = fmt::format("PE {}'s {} block at 0x{:x}, row {}: {}", pe,
-                                          to_string(p.pass), b.sram_address, b.first_row + i,
-                                          why)),
+                                          to_string(p.pass), b.sram_address, b.first_row + i, why)),
                        false;
             r.words = static_cast<u32>(word_pairs_used_) - r.word_begin;
             r.bytes = at - r.offset;
@@ -687,8 +690,7 @@ bool pe_tile::write_output(slot_state& slot, pe_pass& p, u64 first, u64 last, st
     compress_extension ext;
     ext.value_bytes = slot.activation_bytes;
     ext.last_offset_cycles = last - first;
-    prepare(write_, tlm::TLM_WRITE_COMMAND, p.out_addr, output_bytes_.data(),
-            output_bytes_.size());
+    prepare(write_, tlm::TLM_WRITE_COMMAND, p.out_addr, output_bytes_.data(), output_bytes_.size());
     write_.set_extension(&ext);
     sc_time delay = delay_to(first, clock_);
     results->b_transport(write_, delay);
@@ -716,6 +718,115 @@ void pe_tile::commit(slot_state& slot, const pe_pass& p) {
     slot.input_done = false;
 }
 
+void pe_tile::start_times(u64 issue) {
+    const u64 base = overlap_.stream_activations ? last_.activation_first : last_.activation_read;
+    for (u32 q = 0; q < pes_; ++q) {
+        pe_start_[q] =
+            std::max(static_cast<double>(base), frontend_free_[q] - static_cast<double>(issue));
+        lanes_free_[q] = std::max(0.0, backend_free_[q] - static_cast<double>(issue));
+    }
+}
+
+u64 pe_tile::finish_macs(u64 issue) {
+    const pe_core_timing& timing = cost_.timing();
+    u64 pe_end = 0, pairs = 0, slowest = 0, busy_sum = 0;
+    double first_start = 1e300;
+    busy_.assign(pes_, 0);
+    for (u32 q = 0; q < pes_; ++q) {
+        const pe_cost_model::state& st = pe_state_[q];
+        const u64 end = st.any ? cost_.finish(st) : 0;
+        mac_end_[q] = st.any ? static_cast<double>(end) : 0;
+        if (st.any) {
+            busy_[q] = end - ceil_cycles(pe_start_[q]);
+            first_start = std::min(first_start, pe_start_[q]);
+            if (overlap_.stream_activations)
+                mac_end_[q] = std::max(mac_end_[q],
+                                       static_cast<double>(last_.activation_read + timing.tail()));
+        }
+        pe_end = std::max(pe_end, end);
+        pairs += st.pairs;
+        slowest = std::max(slowest, busy_[q]);
+        busy_sum += busy_[q];
+        stall_fifo_full += static_cast<u64>(st.fifo_full_cycles + 0.5);
+        stall_frontend_starved += static_cast<u64>(st.starved_cycles + 0.5);
+        per_pe_[q].busy_cycles += busy_[q];
+        per_pe_[q].effectual_macs += st.pairs;
+        last_.pe_cycles[q] = busy_[q];
+        last_.pe_start[q] = ceil_cycles(pe_start_[q]);
+    }
+    // The weight streams may hold a PE up beyond its own pipeline; a PE held
+    // up finishes each of its rows that much later.
+    cost_end_.assign(mac_end_.begin(), mac_end_.end());
+    last_.weight_stream = 0;
+    stream_weights(issue);
+    u64 mac_end = 0;
+    for (u32 q = 0; q < pes_; ++q) mac_end = std::max(mac_end, ceil_cycles(mac_end_[q]));
+    for (std::size_t i = 0; i < row_refs_.size(); ++i) {
+        const u32 q = row_pe_[i];
+        row_done_[i] =
+            std::ceil(row_done_[i] - 1e-9) + timing.tail() + (mac_end_[q] - cost_end_[q]);
+    }
+    pe_busy_cycles += busy_sum;
+    makespan_cycles += slowest;
+    for (u32 q = 0; q < pes_; ++q) stall_imbalance += slowest - busy_[q];
+    idle_lane_cycles += busy_sum * timing.lanes - pairs;
+    stall_sram += mac_end > pe_end ? mac_end - pe_end : 0;
+    busy_cycles += first_start < 1e300 ? mac_end - ceil_cycles(first_start) : 0;
+    last_.pe_end = pe_end;
+    last_.mac_end = mac_end;
+    last_.sram_stall = mac_end > pe_end ? mac_end - pe_end : 0;
+    ++passes;
+    return mac_end;
+}
+
+std::pair<u64, u64> pe_tile::nlu_schedule(u64 issue, u64 mac_end, u64 per_unit, u32 units) {
+    const double thr = params_.nlu_throughput;
+    const u64 lat = params_.nlu_latency;
+    const u64 nlu_free = nlu_free_ > issue ? nlu_free_ - issue : 0;
+    if (!overlap_.stream_nlu) {
+        const u64 start = std::max(mac_end, nlu_free);
+        const u64 ops = per_unit * units;
+        const u64 end = start + (ops + params_.nlu_throughput - 1) / params_.nlu_throughput;
+        nlu_free_ = issue + end;
+        return {end + lat, end + lat};
+    }
+    // Unit u is ready when the last of its rows in this pass is.
+    std::vector<double>& ready = unit_ready_;
+    ready.assign(units, 0);
+    for (std::size_t i = 0; i < row_refs_.size(); ++i) {
+        const u32 unit = row_refs_[i].local_row % units;
+        ready[unit] = std::max(ready[unit], row_done_[i]);
+    }
+    std::sort(ready.begin(), ready.end());
+    double t = static_cast<double>(nlu_free);
+    u64 first_out = 0;
+    for (u32 u = 0; u < units; ++u) {
+        t = std::max(t, ready[u]) + static_cast<double>(per_unit) / thr;
+        if (u == 0) first_out = ceil_cycles(t) + lat;
+    }
+    nlu_free_ = issue + ceil_cycles(t);
+    return {first_out, ceil_cycles(t) + lat};
+}
+
+u64 pe_tile::free_pes(u64 issue, u64 done) {
+    const u32 tail = cost_.timing().tail();
+    u64 frontend = 0;
+    for (u32 q = 0; q < pes_; ++q) {
+        if (overlap_.pipeline_rounds) {
+            const double stall = mac_end_[q] - cost_end_[q];
+            const double f = pe_state_[q].any ? pe_state_[q].frontend + stall : pe_start_[q];
+            frontend_free_[q] = static_cast<double>(issue) + std::ceil(f - 1e-9);
+            backend_free_[q] =
+                static_cast<double>(issue) + (pe_state_[q].any ? mac_end_[q] - tail : pe_start_[q]);
+        } else {
+            frontend_free_[q] = backend_free_[q] = static_cast<double>(issue + done);
+        }
+        frontend = std::max(frontend, static_cast<u64>(frontend_free_[q]) - issue);
+    }
+    if (!overlap_.pipeline_rounds) nlu_free_ = std::max(nlu_free_, issue + done);
+    return frontend;
+}
+
 bool pe_tile::run_pass(tlm::tlm_generic_payload& trans, pe_pass& p, sc_time& delay) {
     std::string why;
     auto bad = [&](tlm::tlm_response_status status, const std::string& what) {
@@ -724,101 +835,22 @@ bool pe_tile::run_pass(tlm::tlm_generic_payload& trans, pe_pass& p, sc_time& del
     };
     if (!check_pass(p, why)) return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, why);
     slot_state& slot = slots_[p.slot];
-    const pe_slot_setup& s = slot.setup;
     const u64 issue = cycle_of(delay);
-    const pe_core_timing& timing = cost_.timing();
 
-    // Activations, then when each PE may start.
+    // Activations, when each PE may start, the rows (functionally), their
+    // schedule over the PEs and the weight streams.
     if (!read_activations(slot, p, issue, why)) return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, why);
-    const u64 base =
-        overlap_.stream_activations ? last_.activation_first : last_.activation_read;
-    for (u32 q = 0; q < pes_; ++q)
-        pe_start_[q] = std::max(static_cast<double>(base),
-                                frontend_free_[q] - static_cast<double>(issue));
-    for (u32 q = 0; q < pes_; ++q)
-        lanes_free_[q] = std::max(0.0, backend_free_[q] - static_cast<double>(issue));
-
-    // Rows, functionally; then their schedule over the PEs and the streams.
+    start_times(issue);
     if (!compute_rows(slot, p, why))
         return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, fmt::format("weights: {}", why));
     schedule_rows(balance_, pe_start_, lanes_free_);
-    last_.weight_stream = 0;
-    last_.pe_end = 0;
-    u64 pe_end = 0, pairs = 0, slowest = 0, busy_sum = 0;
-    double first_start = 1e300;
-    std::vector<u64> busy(pes_, 0);
-    for (u32 q = 0; q < pes_; ++q) {
-        const pe_cost_model::state& st = pe_state_[q];
-        const u64 end = st.any ? cost_.finish(st) : 0;
-        mac_end_[q] = st.any ? static_cast<double>(end) : 0;
-        if (st.any) {
-            busy[q] = end - ceil_cycles(pe_start_[q]);
-            first_start = std::min(first_start, pe_start_[q]);
-            if (overlap_.stream_activations)
-                mac_end_[q] = std::max(mac_end_[q],
-                                       static_cast<double>(last_.activation_read + timing.tail()));
-        }
-        pe_end = std::max(pe_end, end);
-        pairs += st.pairs;
-        slowest = std::max(slowest, busy[q]);
-        busy_sum += busy[q];
-        stall_fifo_full += static_cast<u64>(st.fifo_full_cycles + 0.5);
-        stall_frontend_starved += static_cast<u64>(st.starved_cycles + 0.5);
-        per_pe_[q].busy_cycles += busy[q];
-        per_pe_[q].effectual_macs += st.pairs;
-        last_.pe_cycles[q] = busy[q];
-        last_.pe_start[q] = ceil_cycles(pe_start_[q]);
-    }
-    const std::vector<double> cost_end(mac_end_.begin(), mac_end_.end());
-    stream_weights(issue);
-    u64 mac_end = 0;
-    for (u32 q = 0; q < pes_; ++q) mac_end = std::max(mac_end, ceil_cycles(mac_end_[q]));
-    for (std::size_t i = 0; i < row_refs_.size(); ++i) {
-        // A PE held up by its streams finishes its rows that much later.
-        const u32 q = row_pe_[i];
-        row_done_[i] = std::ceil(row_done_[i] - 1e-9) + timing.tail() + (mac_end_[q] - cost_end[q]);
-    }
-    pe_busy_cycles += busy_sum;
-    makespan_cycles += slowest;
-    for (u32 q = 0; q < pes_; ++q) stall_imbalance += slowest - busy[q];
-    idle_lane_cycles += busy_sum * timing.lanes - pairs;
-    stall_sram += mac_end > pe_end ? mac_end - pe_end : 0;
-    busy_cycles += first_start < 1e300 ? mac_end - ceil_cycles(first_start) : 0;
-    last_.pe_end = pe_end;
-    last_.mac_end = mac_end;
-    last_.sram_stall = mac_end > pe_end ? mac_end - pe_end : 0;
-    ++passes;
+    const u64 mac_end = finish_macs(issue);
 
     // Finishing: NLU over the units as their rows are done, then the compressor.
     u64 done = mac_end;
     if (p.finish) {
         const u64 per_unit = apply_nlu(slot, p, output_);
-        const double thr = params_.nlu_throughput;
-        const u64 lat = params_.nlu_latency;
-        const u64 nlu_free = nlu_free_ > issue ? nlu_free_ - issue : 0;
-        u64 first_out = 0, last_out = 0;
-        if (!overlap_.stream_nlu) {
-            const u64 start = std::max(mac_end, nlu_free);
-            const u64 ops = per_unit * s.units;
-            const u64 end = start + (ops + params_.nlu_throughput - 1) / params_.nlu_throughput;
-            nlu_free_ = issue + end;
-            first_out = last_out = end + lat;
-        } else {
-            // Unit u is ready when the last of its rows in this pass is.
-            std::vector<double> ready(s.units, 0);
-            for (std::size_t i = 0; i < row_refs_.size(); ++i) {
-                const u32 unit = row_refs_[i].local_row % s.units;
-                ready[unit] = std::max(ready[unit], row_done_[i]);
-            }
-            std::sort(ready.begin(), ready.end());
-            double t = static_cast<double>(nlu_free);
-            for (u32 u = 0; u < s.units; ++u) {
-                t = std::max(t, ready[u]) + static_cast<double>(per_unit) / thr;
-                if (u == 0) first_out = ceil_cycles(t) + lat;
-            }
-            last_out = ceil_cycles(t) + lat;
-            nlu_free_ = issue + ceil_cycles(t);
-        }
+        const auto [first_out, last_out] = nlu_schedule(issue, mac_end, per_unit, slot.setup.units);
         last_.nlu_end = last_out;
         if (!write_output(slot, p, issue + first_out, issue + last_out, why))
             return bad(write_.get_response_status(), why);
@@ -831,24 +863,8 @@ bool pe_tile::run_pass(tlm::tlm_generic_payload& trans, pe_pass& p, sc_time& del
         slot.input_done = true;
         p.output_ready = 0;
     }
-
-    // When each PE may take its next pass.
-    u64 frontend = 0;
-    for (u32 q = 0; q < pes_; ++q) {
-        if (overlap_.pipeline_rounds) {
-            const double stall = mac_end_[q] - cost_end[q];
-            const double f = pe_state_[q].any ? pe_state_[q].frontend + stall : pe_start_[q];
-            frontend_free_[q] = static_cast<double>(issue) + std::ceil(f - 1e-9);
-            backend_free_[q] = static_cast<double>(issue) +
-                               (pe_state_[q].any ? mac_end_[q] - timing.tail() : pe_start_[q]);
-        } else {
-            frontend_free_[q] = backend_free_[q] = static_cast<double>(issue + done);
-        }
-        frontend = std::max(frontend, static_cast<u64>(frontend_free_[q]) - issue);
-    }
-    if (!overlap_.pipeline_rounds) nlu_free_ = std::max(nlu_free_, issue + done);
     p.inputs_read = last_.activation_read;
-    p.frontend_free = frontend;
+    p.frontend_free = free_pes(issue, done);
     delay = delay_to(issue + done, clock_);
     return true;
 }

@@ -135,14 +135,14 @@ public:
 
     // How the last pass's time was made up, in cycles from its command.
     struct pass_breakdown {
-        u64 activation_first = 0;  // first activation segment read
-        u64 activation_read = 0;   // all activations read
-        u64 weight_stream = 0;     // latest PE weight stream done
-        u64 pe_end = 0;            // latest PE done by the cost model alone
-        u64 mac_end = 0;           // latest PE done, weight and activation streams included
-        u64 sram_stall = 0;        // mac_end - pe_end
-        u64 nlu_end = 0;           // finish passes: last NLU result
-        u64 output_ready = 0;      // finish passes: slice written by the compressor
+        u64 activation_first = 0;    // first activation segment read
+        u64 activation_read = 0;     // all activations read
+        u64 weight_stream = 0;       // latest PE weight stream done
+        u64 pe_end = 0;              // latest PE done by the cost model alone
+        u64 mac_end = 0;             // latest PE done, weight and activation streams included
+        u64 sram_stall = 0;          // mac_end - pe_end
+        u64 nlu_end = 0;             // finish passes: last NLU result
+        u64 output_ready = 0;        // finish passes: slice written by the compressor
         std::vector<u64> pe_start;   // per PE, cycles from the command
         std::vector<u64> pe_cycles;  // per PE, cost-model cycles of its rows
     };
@@ -230,6 +230,14 @@ private:
     bool compute_rows(slot_state& slot, const pe_pass& p, std::string& why);
     void schedule_rows(balance_mode mode, const std::vector<double>& starts,
                        const std::vector<double>& lanes_free);
+    // When each PE can start (its front end and lanes free, the activations).
+    void start_times(u64 issue);
+    // The PEs' end times and counters, the weight streams; returns mac_end.
+    u64 finish_macs(u64 issue);
+    // First and last NLU results, from the command's cycle.
+    std::pair<u64, u64> nlu_schedule(u64 issue, u64 mac_end, u64 per_unit, u32 units);
+    // When each PE may take its next pass; returns the latest front end free.
+    u64 free_pes(u64 issue, u64 done);
     void stream_weights(u64 issue_cycle);
     // Computes the finishing pass's outputs and state into scratch; returns
     // the NLU operations per unit.
@@ -295,6 +303,9 @@ private:
     std::vector<u8> retired_;
     std::vector<double> pe_start_;
     std::vector<double> mac_end_;
+    std::vector<double> cost_end_;  // mac_end_ before the weight streams
+    std::vector<u64> busy_;
+    std::vector<double> unit_ready_;
     std::vector<i16> scratch_h_;
     std::vector<i16> scratch_cell_;
     std::vector<i16> scratch_z_;

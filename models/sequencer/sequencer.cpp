@@ -44,8 +44,8 @@ void sequencer::fault(const std::string& what) {
 }
 
 bool sequencer::transfer(tlm_utils::simple_initiator_socket<sequencer>& socket,
-                         tlm::tlm_command command, u64 address, u8* data, u64 bytes,
-                         sc_time& delay, const char* what) {
+                         tlm::tlm_command command, u64 address, u8* data, u64 bytes, sc_time& delay,
+                         const char* what) {
     prepare(payload_, command, address, data, bytes);
     socket->b_transport(payload_, delay);
     ++load_transfers;
@@ -59,8 +59,7 @@ bool sequencer::transfer(tlm_utils::simple_initiator_socket<sequencer>& socket,
 
 bool sequencer::check_machine() {
     const image_header& h = image_.header;
-    auto mismatch = [&](const char* what, u64 image_value, u64 machine_value,
-                        const char* change) {
+    auto mismatch = [&](const char* what, u64 image_value, u64 machine_value, const char* change) {
         fault(fmt::format("the model image was compiled for {} {} but this machine has {}; {}",
                           image_value, what, machine_value, change));
         return false;
@@ -93,14 +92,12 @@ bool sequencer::check_machine() {
     return true;
 }
 
-void sequencer::run() {
-    if (!programmed_) return;
-    sc_time local = sc_core::SC_ZERO_TIME;
+bool sequencer::read_image(sc_time& local) {
     const u64 header_bytes = record_bytes<image_header>();
     bytes_.resize(header_bytes);
     if (!transfer(memory, tlm::TLM_READ_COMMAND, ctrl_dram_base + image_address_, bytes_.data(),
                   header_bytes, local, "reading the model image header"))
-        return;
+        return false;
     try {
         const image_header h = parse_image_header(bytes_.data(), header_bytes, "the model image");
         const u64 tables = model_image_tables_end(h);
@@ -108,30 +105,31 @@ void sequencer::run() {
         if (!transfer(memory, tlm::TLM_READ_COMMAND, ctrl_dram_base + image_address_ + header_bytes,
                       bytes_.data() + header_bytes, tables - header_bytes, local,
                       "reading the model image tables"))
-            return;
+            return false;
         descriptor_bytes += tables;
         image_ = parse_model_image(bytes_.data(), tables, "the model image", false);
     } catch (const input_error& e) {
         fault(e.what());
-        return;
+        return false;
     }
     if (image_address_ > limits_.dram_bytes ||
         image_.header.total_bytes > limits_.dram_bytes - image_address_) {
-        fault(fmt::format("the {}-byte model image at DRAM 0x{:x} does not lie inside the {} of "
-                          "DRAM",
-                          image_.header.total_bytes, image_address_,
-                          bytes_text(limits_.dram_bytes)));
-        return;
+        fault(
+            fmt::format("the {}-byte model image at DRAM 0x{:x} does not lie inside the {} of "
+                        "DRAM",
+                        image_.header.total_bytes, image_address_, bytes_text(limits_.dram_bytes)));
+        return false;
     }
-    if (!check_machine()) return;
+    return check_machine();
+}
 
+bool sequencer::load_tiles(sc_time& local) {
     // The streamer reads the tables itself.
     u8 address[8];
     for (int i = 0; i < 8; ++i) address[i] = static_cast<u8>(image_address_ >> (8 * i));
     if (!transfer(memory, tlm::TLM_WRITE_COMMAND, ctrl_streamer_base + streamer_configure, address,
                   8, local, "configuring the streamer"))
-        return;
-
+        return false;
     // Weights, DRAM reads and NoC writes pipelined burst by burst, then the
     // slot messages, tile by tile in program order.
     const u64 weights = image_address_ + image_.header.weights_offset;
@@ -146,13 +144,13 @@ void sequencer::run() {
                 if (!transfer(memory, tlm::TLM_READ_COMMAND,
                               ctrl_dram_base + weights + block.image_offset + at, burst.data(), n,
                               read_done, "reading weights from DRAM"))
-                    return;
+                    return false;
                 sc_time write = std::max(read_done, write_done);
-                if (!transfer(noc, tlm::TLM_WRITE_COMMAND,
-                              noc_address(slot.tile,
-                                          tile_weight_sram_base + block.sram_address + at),
-                              burst.data(), n, write, "loading weights into a tile"))
-                    return;
+                if (!transfer(
+                        noc, tlm::TLM_WRITE_COMMAND,
+                        noc_address(slot.tile, tile_weight_sram_base + block.sram_address + at),
+                        burst.data(), n, write, "loading weights into a tile"))
+                    return false;
                 write_done = write;
                 weight_bytes_loaded += n;
             }
@@ -162,13 +160,15 @@ void sequencer::run() {
         if (!transfer(noc, tlm::TLM_WRITE_COMMAND,
                       noc_address(slot.tile, tile_ctrl_base + tile_ctrl_setup), message.data(),
                       message.size(), write, "writing a slot message"))
-            return;
+            return false;
         write_done = write;
         ++slot_messages;
     }
-    wait(std::max(read_done, write_done));
+    local = std::max(read_done, write_done);
+    return true;
+}
 
-    // The start, broadcast to every tile with slots and given to the streamer.
+bool sequencer::start_run() {
     start_cycle_ = now_cycle(clock_);
     start_message start;
     start.steps = steps_;
@@ -187,14 +187,14 @@ void sequencer::run() {
     payload_.clear_extension(&group);
     if (payload_.is_response_error()) {
         fault(fmt::format("broadcasting the start failed: {}", payload_.get_response_string()));
-        return;
+        return false;
     }
     delay = sc_core::SC_ZERO_TIME;
-    if (!transfer(memory, tlm::TLM_WRITE_COMMAND, ctrl_streamer_base + streamer_start, message,
-                  start_message_bytes, delay, "starting the streamer"))
-        return;
+    return transfer(memory, tlm::TLM_WRITE_COMMAND, ctrl_streamer_base + streamer_start, message,
+                    start_message_bytes, delay, "starting the streamer");
+}
 
-    // Layers complete as the sequence buffer fills.
+void sequencer::watch_layers() {
     layer_done_.assign(image_.layers.size(), path_stamp{});
     for (u32 l = 0; l < image_.layers.size(); ++l) {
         const layer_record& layer = image_.layers[l];
@@ -202,14 +202,24 @@ void sequencer::run() {
         for (u32 d = 0; d < layer.directions(); ++d) {
             const sequence_record& q = image_.sequences[layer.sequence(d)];
             for (u32 tau = 0; tau < steps_; ++tau)
-                done = later(done, arrivals->wait_for(static_cast<u32>(q.counter_base + tau),
-                                                      q.slices));
+                done = later(done,
+                             arrivals->wait_for(static_cast<u32>(q.counter_base + tau), q.slices));
         }
         layer_done_[l] = done;
         end_ = later(end_, done);
         if (on_layer_done) on_layer_done(l, image_);
         log.info("layer {} complete at cycle {}", l, done.cycle);
     }
+}
+
+void sequencer::run() {
+    if (!programmed_) return;
+    sc_time local = sc_core::SC_ZERO_TIME;
+    if (!read_image(local) || !load_tiles(local)) return;
+    wait(local);
+    if (!start_run()) return;
+    // Layers complete as the sequence buffer fills.
+    watch_layers();
     finished_ = true;
 }
 

@@ -87,7 +87,12 @@ public:
 private:
     SC_HAS_PROCESS(sequencer);
     void run();
+    // The phases of run(); false after a fault.
+    bool read_image(sc_core::sc_time& local);
     bool check_machine();
+    bool load_tiles(sc_core::sc_time& local);
+    bool start_run();
+    void watch_layers();
     void fault(const std::string& what);
     // A transfer on `socket`, its start `delay` from now; false after a fault.
     bool transfer(tlm_utils::simple_initiator_socket<sequencer>& socket, tlm::tlm_command command,

@@ -186,3 +186,29 @@ TEST_CASE("the same inputs give the same cycles every run", "[system]") {
     CHECK(first["summary"]["effectual_macs"] == second["summary"]["effectual_macs"]);
     CHECK(first["summary"]["cycles"].get<u64>() > 0);
 }
+
+TEST_CASE("the cycles of a run do not depend on the clock frequency", "[system]") {
+    // Time is counted in whole cycles; a period that is not a whole number of
+    // picoseconds (3 GHz: 333.3 ps) must not change them.
+    std::vector<u64> cycles;
+    for (const char* clock : {"800e6", "3e9", "333e6"}) {
+        const std::string dir =
+            (std::filesystem::temp_directory_path() /
+             ("masr_clock_" + std::string(clock) + "_" + std::to_string(::getpid())))
+                .string();
+        const std::string command = std::string(MASR_SIM_BINARY) +
+                                    " --platform platforms/iot.yaml --workload "
+                                    "workloads/rnnoise.yaml --steps 50 --quiet --set clock_hz=" +
+                                    clock + " --out " + dir + " > /dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+        std::ifstream in(dir + "/stats.json");
+        REQUIRE(in);
+        nlohmann::json stats;
+        in >> stats;
+        cycles.push_back(stats["summary"]["cycles"].get<u64>());
+        std::filesystem::remove_all(dir);
+    }
+    CHECK(cycles[0] > 0);
+    CHECK(cycles[1] == cycles[0]);
+    CHECK(cycles[2] == cycles[0]);
+}
