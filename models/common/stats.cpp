@@ -25,6 +25,14 @@ double stats_registry::read(const std::string& scope, const std::string& name) c
     fail("no statistic '{}' in '{}'", name, scope);
 }
 
+std::map<std::string, u64> stats_registry::snapshot() const {
+    std::map<std::string, u64> values;
+    for (const auto& [scope, entries] : scopes_)
+        for (const auto& e : entries)
+            if (e.counter) values[scope + "." + e.name] = *e.counter;
+    return values;
+}
+
 nlohmann::json stats_registry::to_json() const {
     nlohmann::json root = nlohmann::json::object();
     for (const auto& [scope, entries] : scopes_) {

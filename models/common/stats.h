@@ -33,6 +33,9 @@ public:
     double read(const std::string& scope, const std::string& name) const;
     // {"masr": {"tile_0": {"pe": {"effectual_macs": 123, ...}}}}
     nlohmann::json to_json() const;
+    // Every counter's value, keyed "scope.name" (derived values excluded):
+    // for figures over part of a run (the difference of two snapshots).
+    std::map<std::string, u64> snapshot() const;
 
 private:
     std::map<std::string, std::vector<entry>> scopes_;

@@ -170,6 +170,7 @@ bool sequencer::load_tiles(sc_time& local) {
 
 bool sequencer::start_run() {
     start_cycle_ = now_cycle(clock_);
+    if (on_start) on_start();
     start_message start;
     start.steps = steps_;
     start.origin_cycle = start_cycle_;

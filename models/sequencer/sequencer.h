@@ -65,6 +65,8 @@ public:
     // Called when a layer's outputs are complete in the sequence buffer, with
     // the layer and the parsed image (for observers that read the outputs).
     std::function<void(u32 layer, const model_image& image)> on_layer_done;
+    // Called when the run starts (after the load), e.g. to snapshot counters.
+    std::function<void()> on_start;
 
     bool finished() const { return finished_; }
     const model_image& image() const { return image_; }

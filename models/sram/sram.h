@@ -34,6 +34,9 @@ struct sram_params : property_group {
     property<u32> write_cycles{this, "write_cycles",
                                1,    "cycles from a port's write request to the word being stored",
                                0,    1024};
+    property<bool> off_chip{this, "off_chip", false,
+                            "an external memory behind a port (DRAM): its energy is per bit "
+                            "moved (technology dram.pj_per_bit) and it has no on-chip area"};
 
     // size must be a whole number of rows of words across the banks.
     void validate() const override;

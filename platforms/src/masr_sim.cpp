@@ -83,9 +83,10 @@ std::vector<u8> read_file(const std::string& path) {
 void apply_setting(platform_config& config, const std::string& spec) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0)
-        fail("--set '{}': expected KEY=VALUE with a dotted platform key, e.g. "
-             "--set overlap.prefetch_x=false",
-             spec);
+        fail(
+            "--set '{}': expected KEY=VALUE with a dotted platform key, e.g. "
+            "--set overlap.prefetch_x=false",
+            spec);
     const std::string key = spec.substr(0, eq);
     YAML::Node value;
     try {
@@ -114,8 +115,8 @@ void apply_setting(platform_config& config, const std::string& spec) {
 }
 
 int run(int argc, char** argv) {
-    std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir,
-        trace_kind, balance, config_out;
+    std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir, trace_kind,
+        balance, config_out, tech_path;
     u32 tiles = 0, steps = 0;
     std::vector<std::string> log_levels, settings;
     po::options_description options(usage);
@@ -128,6 +129,9 @@ int run(int argc, char** argv) {
         "run this model image (masr-pack) instead of compiling the workload")(
         "tiles", po::value(&tiles)->value_name("N"),
         "override the platform's tile count (the NoC size is re-derived unless it still fits)")(
+        "tech", po::value(&tech_path)->value_name("FILE"),
+        "technology file for energy and area instead of the platform's (the platform's own "
+        "tech keys still apply on top)")(
         "set", po::value(&settings)->value_name("KEY=VALUE")->composing(),
         "override any platform key by its dotted path, e.g. overlap.stream_nlu=false or "
         "tile.pe.lanes=8; repeatable")(
@@ -185,6 +189,7 @@ int run(int argc, char** argv) {
     const auto host_start = std::chrono::steady_clock::now();
     platform_config config;
     config.load_file(platform_path);
+    if (!tech_path.empty()) config.load_technology(tech_path, "--tech");
     for (const std::string& spec : settings) apply_setting(config, spec);
     if (vm.count("tiles")) {
         if (tiles == 0) fail("--tiles must be at least 1");
@@ -232,7 +237,8 @@ int run(int argc, char** argv) {
     const std::vector<matrix<i16>>& outputs = sim.outputs();
     const double host_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
-    const run_summary summary = summarize(system, w.name, w.frame_period, host_seconds);
+    run_summary summary = summarize(system, w.name, w.frame_period, host_seconds);
+    account_energy(summary, sim);
     summary.print(std::cout);
 
     check_result check;

@@ -5,35 +5,38 @@
 #include <fstream>
 
 #include "models/common/address_map.h"
+#include "models/common/yaml_file.h"
 
 namespace masr {
 
 void platform_config::load_file(const std::string& path) {
     file = path;
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        fail("cannot read platform file '{}': no such file or not readable", path);
-    } catch (const YAML::Exception& e) {
-        fail("{}: YAML syntax error: {}", location(path, e.mark.line + 1), e.msg);
+    YAML::Node root = load_yaml_file(path, "a platform file");
+    // The technology file is the base of `tech`; the platform's own `tech`
+    // keys override it, so they are loaded after it.
+    tech_overrides_ = YAML::Node();
+    if (root.IsMap() && root["tech"]) {
+        tech_overrides_ = YAML::Clone(root["tech"]);
+        root.remove("tech");
     }
     load(root, path);
-    const std::filesystem::path tech = technology.get();
-    technology_path = tech.is_absolute()
-                          ? tech.string()
-                          : (std::filesystem::path(path).parent_path() / tech).string();
+    const std::filesystem::path tech_file = technology.get();
+    technology_path = tech_file.is_absolute()
+                          ? tech_file.string()
+                          : (std::filesystem::path(path).parent_path() / tech_file).string();
+    load_technology(technology_path, technology.where());
+}
+
+void platform_config::load_technology(const std::string& path, const std::string& from) {
+    YAML::Node t;
     try {
-        const YAML::Node t = YAML::LoadFile(technology_path);
-        if (!t.IsMap() || !t["name"])
-            fail("{}: technology file '{}' must be a mapping with at least a 'name'",
-                 technology.where(), technology_path);
-    } catch (const YAML::BadFile&) {
-        fail("{}: technology file '{}' not found (paths are relative to the platform file)",
-             technology.where(), technology_path);
-    } catch (const YAML::Exception& e) {
-        fail("{}: YAML syntax error: {}", location(technology_path, e.mark.line + 1), e.msg);
+        t = load_yaml_file(path, "a technology file");
+    } catch (const input_error& e) {
+        fail("{}: the technology file: {}", from, e.what());
     }
+    tech.load(t, path, "tech");
+    technology_path = path;
+    if (!tech_overrides_.IsNull()) tech.load(tech_overrides_, file, "tech");
 }
 
 void platform_config::validate() const {
@@ -41,11 +44,11 @@ void platform_config::validate() const {
         fail("{}: noc.host_node is {} but the platform has only {} tiles", noc.host_node.where(),
              noc.host_node.get(), tiles.get());
     if (tile.weight_sram.banks % tile.pe.pes != 0)
-        fail("{}: tile.weight_sram.banks is {}, expected a multiple of tile.pe.pes ({}): each PE "
-             "streams from its own partition of banks",
-             tile.weight_sram.banks.is_set() ? tile.weight_sram.banks.where()
-                                             : tile.pe.pes.where(),
-             tile.weight_sram.banks.get(), tile.pe.pes.get());
+        fail(
+            "{}: tile.weight_sram.banks is {}, expected a multiple of tile.pe.pes ({}): each PE "
+            "streams from its own partition of banks",
+            tile.weight_sram.banks.is_set() ? tile.weight_sram.banks.where() : tile.pe.pes.where(),
+            tile.weight_sram.banks.get(), tile.pe.pes.get());
     if (dram.size > ctrl_seq_buffer_base - ctrl_dram_base)
         fail("{}: dram.size is {} bytes, expected at most {} (the control node's DRAM window)",
              dram.size.where(), dram.size.get(), ctrl_seq_buffer_base - ctrl_dram_base);

@@ -16,6 +16,7 @@
 #include "models/sram/sram.h"
 #include "models/streamer/streamer.h"
 #include "models/tile/tile.h"
+#include "platforms/src/technology.h"
 
 namespace masr {
 
@@ -31,9 +32,9 @@ struct platform_config : property_group {
     platform_config() : property_group(nullptr, "", "") {}
 
     property<std::string> name{this, "name", "custom", "platform name, for reports"};
-    property<double> clock_hz{this,  "clock_hz",
-                              800e6, "clock of tiles, NoC and control node (Hz); EIE ran at 800 MHz",
-                              1e3,   1e11};
+    property<double> clock_hz{
+        this, "clock_hz", 800e6, "clock of tiles, NoC and control node (Hz); EIE ran at 800 MHz",
+        1e3,  1e11};
     property<u32> tiles{this, "tiles", 1, "number of tiles", 1, 4096};
     property<std::string> technology{this, "technology", "technology/cmos45.yaml",
                                      "technology file for the energy and area model, relative to "
@@ -50,12 +51,24 @@ struct platform_config : property_group {
     sram_params dram{this, "dram", "the accelerator's DRAM window, where the model image lies"};
     ni_params ctrl_ni{this, "ctrl_ni", "control node's network interface: arrival counters"};
     bus_params ctrl_bus{this, "ctrl_bus", "control node's address decoder"};
+    // Loaded from the technology file, then the platform file's `tech` keys.
+    technology_params tech{this, "tech",
+                           "technology: energy and area per operation, access and unit "
+                           "(platforms/technology/*.yaml, overridable here)"};
 
     std::string file;             // where it was read from
     std::string technology_path;  // technology resolved against the file's directory
 
-    // Reads and validates a platform file; throws input_error naming file:line.
+private:
+    YAML::Node tech_overrides_;
+
+public:
+    // Reads and validates a platform file and its technology file; throws
+    // input_error naming file:line.
     void load_file(const std::string& path);
+    // Replaces the technology file (masr-sim --tech), keeping the platform
+    // file's own `tech` overrides on top; `from` names who asked, for messages.
+    void load_technology(const std::string& path, const std::string& from);
     // Commented YAML of every value, defaults included.
     void dump(std::ostream& out) const;
 

@@ -7,8 +7,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "models/common/atomic_file.h"
 #include "models/common/address_map.h"
+#include "models/common/atomic_file.h"
 #include "models/common/stats.h"
 #include "workloads/src/npy_file.h"
 
@@ -18,30 +18,42 @@ nlohmann::json run_summary::to_json() const {
     nlohmann::json critical_path = nlohmann::json::object();
     for (std::size_t i = 1; i < path_part_count; ++i)
         critical_path[std::string(path_part_names[i]) + "_cycles"] = critical[i];
-    return {{"platform", platform},
-            {"workload", workload},
-            {"tiles", tiles},
-            {"steps", steps},
-            {"clock_hz", clock_hz},
-            {"cycles", cycles},
-            {"load_cycles", load_cycles},
-            {"seconds", seconds},
-            {"audio_seconds", audio_seconds},
-            {"real_time_factor", real_time_factor},
-            {"effectual_macs", effectual_macs},
-            {"dense_macs", dense_macs},
-            {"mac_utilization", mac_utilization},
-            {"tile_imbalance", tile_imbalance},
-            {"pe_imbalance", pe_imbalance},
-            {"critical_path", critical_path},
-            {"host_seconds", host_seconds},
-            {"effectual_macs_per_host_second", macs_per_host_second}};
+    nlohmann::json j = {{"platform", platform},
+                        {"workload", workload},
+                        {"tiles", tiles},
+                        {"steps", steps},
+                        {"clock_hz", clock_hz},
+                        {"cycles", cycles},
+                        {"load_cycles", load_cycles},
+                        {"seconds", seconds},
+                        {"audio_seconds", audio_seconds},
+                        {"real_time_factor", real_time_factor},
+                        {"effectual_macs", effectual_macs},
+                        {"dense_macs", dense_macs},
+                        {"mac_utilization", mac_utilization},
+                        {"tile_imbalance", tile_imbalance},
+                        {"pe_imbalance", pe_imbalance},
+                        {"critical_path", critical_path},
+                        {"host_seconds", host_seconds},
+                        {"effectual_macs_per_host_second", macs_per_host_second}};
+    if (energy) {
+        const nlohmann::json e = energy->to_json();
+        for (const auto& [key, value] : e.items())
+            if (key != "energy_pj_by_module") j[key] = value;
+    }
+    return j;
 }
 
 std::string run_summary::csv() const {
     nlohmann::json j = to_json();
     for (const auto& [key, value] : j["critical_path"].items()) j["critical_" + key] = value;
     j.erase("critical_path");
+    for (const char* group : {"energy_pj_by_component", "area_mm2_by_component"}) {
+        if (!j.contains(group)) continue;
+        for (const auto& [key, value] : j[group].items())
+            j[std::string(group).substr(0, group[0] == 'e' ? 9 : 8) + "_" + key] = value;
+        j.erase(group);
+    }
     std::string header, values;
     for (const auto& [key, value] : j.items()) {
         header += (header.empty() ? "" : ",") + key;
@@ -52,6 +64,26 @@ std::string run_summary::csv() const {
 }
 
 void run_summary::print(std::ostream& out) const {
+    print_timing(out);
+    if (!energy) return;
+    const energy_report& e = *energy;
+    std::string parts;
+    for (std::size_t i = 0; i < energy_component_count; ++i) {
+        const auto it = e.energy_pj_by_component.find(energy_components[i]);
+        if (it == e.energy_pj_by_component.end() || e.energy_pj <= 0) continue;
+        const double share = 100 * it->second / e.energy_pj;
+        if (share >= 0.5)
+            parts += fmt::format("{}{} {:.0f} %", parts.empty() ? "" : ", ", it->first, share);
+    }
+    out << fmt::format(
+        "energy            {:.3f} uJ ({:.2f} nJ per step): {}\n"
+        "power             {:.1f} mW\n"
+        "area              {:.2f} mm^2\n",
+        e.energy_pj * 1e-6, steps ? e.energy_pj * 1e-3 / steps : 0.0, parts, e.power_mw,
+        e.area_mm2);
+}
+
+void run_summary::print_timing(std::ostream& out) const {
     auto share = [&](std::size_t part) {
         return cycles ? 100.0 * static_cast<double>(critical[part]) / static_cast<double>(cycles)
                       : 0.0;
@@ -71,8 +103,8 @@ void run_summary::print(std::ostream& out) const {
         platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, load_cycles,
         seconds, real_time_factor, effectual_macs, dense_macs,
         dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, 100 * mac_utilization,
-        100 * tile_imbalance, 100 * pe_imbalance, share(1), share(2), share(3), share(4),
-        share(5), host_seconds, macs_per_host_second / 1e6);
+        100 * tile_imbalance, 100 * pe_imbalance, share(1), share(2), share(3), share(4), share(5),
+        host_seconds, macs_per_host_second / 1e6);
 }
 
 std::vector<round_activity> all_activity(const masr_system& system) {
@@ -129,8 +161,12 @@ run_summary summarize(const masr_system& system, const std::string& workload, do
     return s;
 }
 
-matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32 layer,
-                              u32 steps) {
+void account_energy(run_summary& summary, const simulation& sim) {
+    summary.energy = account_energy(sim.system(), sim.system().config.tech, sim.counters_at_start(),
+                                    sim.counters_at_end(), summary.cycles);
+}
+
+matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32 layer, u32 steps) {
     const layer_record& l = image.layers.at(layer);
     const fixed_format f = image.format();
     const u32 value_bytes = packed_value_bytes(f.activation_bits);
@@ -147,9 +183,9 @@ matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32
             for (u64 k = 0; k < q.slices; ++k) {
                 const segment_record& seg = image.segments.at(q.segment_first + k);
                 bytes.resize(seg.capacity);
-                system.debug_read(ctrl_seq_buffer_base + q.base + u64{t} * q.step_bytes +
-                                      seg.offset,
-                                  bytes.data(), seg.capacity);
+                system.debug_read(
+                    ctrl_seq_buffer_base + q.base + u64{t} * q.step_bytes + seg.offset,
+                    bytes.data(), seg.capacity);
                 deserialize(bytes.data(), static_cast<u32>(seg.length), value_bytes, slice);
                 dense.resize(seg.length);
                 slice.decode(dense.data());
@@ -199,6 +235,7 @@ void write_run_outputs(const std::string& dir, const run_summary& summary,
     make_directories(dir);
     nlohmann::json stats = stats_registry::instance().to_json();
     stats["summary"] = summary.to_json();
+    if (summary.energy) stats["energy_pj"] = summary.energy->energy_pj_by_module;
     if (check) {
         stats["check"] = {{"bit_exact", check->bit_exact}};
         if (!check->bit_exact) stats["check"]["first_mismatch"] = check->first_mismatch;

@@ -4,11 +4,14 @@
 // layer outputs read back from the sequence buffer for the bit-exact check
 // against the golden reference, and activity traces.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/common/critical_path.h"
+#include "platforms/src/energy_model.h"
 #include "platforms/src/masr_system.h"
+#include "platforms/src/simulation.h"
 #include "workloads/golden/golden_reference.h"
 
 namespace masr {
@@ -26,21 +29,26 @@ struct run_summary {
     double real_time_factor = 0;  // audio seconds per accelerator second
     u64 effectual_macs = 0;
     u64 dense_macs = 0;
-    double mac_utilization = 0;    // effectual MACs / (MAC lanes x cycles)
-    double tile_imbalance = 0;     // (slowest - mean) / slowest tile per round, weighted
-    double pe_imbalance = 0;       // (slowest - mean) / slowest PE per pass, weighted
+    double mac_utilization = 0;  // effectual MACs / (MAC lanes x cycles)
+    double tile_imbalance = 0;   // (slowest - mean) / slowest tile per round, weighted
+    double pe_imbalance = 0;     // (slowest - mean) / slowest PE per pass, weighted
     // Critical path of the run, in cycles; the parts sum to `cycles`.
     std::array<u64, path_part_count> critical{};
     double host_seconds = 0;
     double macs_per_host_second = 0;
+    // Energy, area and power of the run (energy_model.h), when accounted.
+    std::optional<energy_report> energy;
 
     nlohmann::json to_json() const;
     std::string csv() const;  // header line + value line
     void print(std::ostream& out) const;
+    void print_timing(std::ostream& out) const;
 };
 
 run_summary summarize(const masr_system& system, const std::string& workload, double frame_period,
                       double host_seconds);
+// Accounts the run's energy and area with the platform's technology.
+void account_energy(run_summary& summary, const simulation& sim);
 
 // Reads a layer's output (both directions merged as the golden reference
 // defines it) for the run's time steps from the sequence buffer.

@@ -4,24 +4,27 @@
 #include "models/common/address_map.h"
 #include "models/common/error.h"
 #include "models/common/log.h"
+#include "models/common/stats.h"
 #include "platforms/src/run_report.h"
 
 namespace masr {
 
 void check_image_matches(const model_image& m, const workload& w, const std::string& source) {
     if (m.header.input_size != w.input_size || m.layers.size() != w.layers.size())
-        fail("model image '{}' was compiled for {} layers on {} inputs, workload '{}' has {} on "
-             "{}; re-run masr-pack with this workload",
-             source, m.layers.size(), m.header.input_size, w.name, w.layers.size(), w.input_size);
+        fail(
+            "model image '{}' was compiled for {} layers on {} inputs, workload '{}' has {} on "
+            "{}; re-run masr-pack with this workload",
+            source, m.layers.size(), m.header.input_size, w.name, w.layers.size(), w.input_size);
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         const layer_record& r = m.layers[l];
         const layer_desc& d = w.layers[l];
         if (r.kind != static_cast<u64>(d.kind) || r.units != d.units || r.inputs != d.inputs ||
             (r.bidirectional != 0) != d.bidirectional)
-            fail("model image '{}' layer {} is a {} of {} units on {} inputs, workload '{}' layer "
-                 "'{}' a {} of {} on {}; re-run masr-pack with this workload",
-                 source, l, enum_to_string(static_cast<layer_kind>(r.kind)), r.units, r.inputs,
-                 w.name, d.name, enum_to_string(d.kind), d.units, d.inputs);
+            fail(
+                "model image '{}' layer {} is a {} of {} units on {} inputs, workload '{}' layer "
+                "'{}' a {} of {} on {}; re-run masr-pack with this workload",
+                source, l, enum_to_string(static_cast<layer_kind>(r.kind)), r.units, r.inputs,
+                w.name, d.name, enum_to_string(d.kind), d.units, d.inputs);
     }
 }
 
@@ -55,10 +58,12 @@ simulation::simulation(const platform_config& config, const workload& w, u32 ste
         if (read_outputs) outputs_[layer] = read_layer_output(*system_, m, layer, steps_);
         if (on_layer) on_layer(layer);
     };
+    system_->seq.on_start = [this] { at_start_ = stats_registry::instance().snapshot(); };
 }
 
 void simulation::run() {
     sc_core::sc_start();
+    at_end_ = stats_registry::instance().snapshot();
     if (system_->seq.finished()) return;
     if (!first_fault().empty()) throw std::runtime_error("the run stopped: " + first_fault());
     throw std::runtime_error(

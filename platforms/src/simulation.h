@@ -7,6 +7,7 @@
 // platform configuration must outlive the simulation (the models keep
 // references to their parameters).
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -34,6 +35,10 @@ public:
     // when the run stopped before the last layer completed.
     void run();
     const std::vector<matrix<i16>>& outputs() const { return outputs_; }
+    // Counters at the run's start (after the load) and end, for figures of
+    // the run alone (energy).
+    const std::map<std::string, u64>& counters_at_start() const { return at_start_; }
+    const std::map<std::string, u64>& counters_at_end() const { return at_end_; }
 
 private:
     const workload& workload_;
@@ -42,6 +47,8 @@ private:
     u32 steps_ = 0;
     std::unique_ptr<masr_system> system_;
     std::vector<matrix<i16>> outputs_;
+    std::map<std::string, u64> at_start_;
+    std::map<std::string, u64> at_end_;
 };
 
 // The image must describe the network the workload gives inputs and a

@@ -120,7 +120,7 @@ TEST_CASE("malformed platform files name the file, line and what was expected",
         (scratch_dir() / "typo.yaml").string() +
             ":5: unknown key 'tile.pe.lanse' in tile.pe; expected one of: pes, lanes, fifo_depth, "
             "frontend_pairs, frontend_words_per_cycle, fifo_latency, mac_latency, nlu_throughput, "
-              "nlu_latency, balance, "
+            "nlu_latency, balance, "
             "steal_cycles, "
             "max_slots");
     CHECK(load_error(write_file("type.yaml", head + "tiles: four\n")) ==
@@ -136,10 +136,11 @@ TEST_CASE("malformed platform files name the file, line and what was expected",
           std::string::npos);
     const std::string missing_tech =
         load_error(write_file("tech.yaml", "technology: nowhere.yaml\n"));
-    CHECK(missing_tech.find("tech.yaml:1: technology file") != std::string::npos);
-    CHECK(missing_tech.find("not found") != std::string::npos);
-    CHECK(load_error((scratch_dir() / "absent.yaml").string()).find("cannot read platform file") !=
-          std::string::npos);
+    CHECK(missing_tech.find("tech.yaml:1: the technology file: ") != std::string::npos);
+    CHECK(missing_tech.find("nowhere.yaml: cannot open") != std::string::npos);
+    CHECK(load_error((scratch_dir() / "absent.yaml").string())
+              .find("absent.yaml: cannot open (No such file or directory), expected a platform "
+                    "file") != std::string::npos);
 }
 
 TEST_CASE("48 tiles elaborate from the command line with hierarchical names", "[unit][platforms]") {
