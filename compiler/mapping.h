@@ -27,8 +27,11 @@
 #include <string>
 #include <vector>
 
+#include "contract/csc_format.h"
+#include "contract/model_image.h"
 #include "models/common/property.h"
 #include "models/common/types.h"
+#include "models/encoding/sparse_vector.h"
 
 namespace masr {
 
@@ -52,6 +55,11 @@ struct mapping_target {
     u32 tile_counters = 0;  // arrival counters of a tile's NI
     u32 ctrl_counters = 0;  // of the control node's NI
     direction_placement directions = direction_placement::automatic;
+    // Storage formats (the architecture: MASR, dense or EIE).
+    weight_format weights = weight_format::masked;
+    csc_layout csc;              // csc weights
+    u64 pointer_sram_bytes = 0;  // per tile, split like the weight SRAM (csc)
+    vector_format activations = vector_format::masked;
 };
 
 struct unit_slice {
@@ -76,8 +84,7 @@ class region_allocator {
 public:
     explicit region_allocator(u64 alignment) : alignment_(alignment) {}
     // Returns the address.
-    u64 allocate(u64 bytes, const std::vector<u32>& tiles, int first = 0,
-                 int last = 1 << 30);
+    u64 allocate(u64 bytes, const std::vector<u32>& tiles, int first = 0, int last = 1 << 30);
     u64 end() const { return end_; }  // bytes the most loaded tile needs
 
 private:

@@ -9,6 +9,7 @@
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "platforms/src/platform_config.h"
+#include "platforms/src/simulation.h"
 
 namespace po = boost::program_options;
 using namespace masr;
@@ -35,9 +36,8 @@ Options)";
 void describe(const model_image& m, const workload& w, std::ostream& out) {
     for (std::size_t l = 0; l < m.layers.size(); ++l) {
         const layer_record& r = m.layers[l];
-        out << fmt::format("layer {} '{}': {} x {} {} in {} slices\n", l, w.layers[l].name,
-                           r.units, r.inputs, r.bidirectional ? "bidirectional" : "",
-                           r.slices);
+        out << fmt::format("layer {} '{}': {} x {} {} in {} slices\n", l, w.layers[l].name, r.units,
+                           r.inputs, r.bidirectional ? "bidirectional" : "", r.slices);
         for (u32 d = 0; d < r.directions(); ++d) {
             std::string tiles;
             for (u32 t : m.group(static_cast<u32>(l), d)) tiles += fmt::format(" {}", t);
@@ -56,20 +56,23 @@ void describe(const model_image& m, const workload& w, std::ostream& out) {
     }
     for (const slot_record& s : m.slots)
         out << fmt::format(
-            "slot {} on tile {}: layer {} direction {} units [{}, +{}); h 0x{:x} 0x{:x}, rh 0x{:x}, "
+            "slot {} on tile {}: layer {} direction {} units [{}, +{}); h 0x{:x} 0x{:x}, rh "
+            "0x{:x}, "
             "out 0x{:x}\n",
             s.slot, s.tile, s.layer, s.direction, s.first_unit, s.units, s.h_region0, s.h_region1,
             s.rh_region, s.out_region);
 }
 
 int run(int argc, char** argv) {
-    std::string workload_path, platform_path, out_path;
+    std::string workload_path, platform_path, out_path, arch;
     u32 tiles = 0, steps = 0;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
         "workload,w", po::value(&workload_path)->value_name("W.yaml"), "workload file")(
         "platform,p", po::value(&platform_path)->value_name("P.yaml"), "platform file")(
         "tiles", po::value(&tiles)->value_name("N"), "override the platform's tile count")(
+        "arch", po::value(&arch)->value_name("masr|eie|dense"),
+        "override the platform's architecture (the weight and activation formats follow)")(
         "steps", po::value(&steps)->value_name("N"),
         "time steps the sequence buffer is laid out for (default: the workload's sequence)")(
         "seed", po::value<u64>()->value_name("S"), "override the seeds of generated weights")(
@@ -107,10 +110,18 @@ int run(int argc, char** argv) {
             config.noc.rows = 0;
         }
     }
+    if (!arch.empty()) {
+        accelerator_arch a;
+        if (!enum_from_string(arch, a)) fail("--arch is '{}', expected masr, eie or dense", arch);
+        config.arch = a;
+    }
+    config.resolve_arch();
     config.validate();
     std::optional<u64> seed;
     if (vm.count("seed")) seed = vm["seed"].as<u64>();
-    const workload w = workload::load(workload_path, seed);
+    workload w = workload::load(workload_path, seed);
+    const std::string adapted = adapt_workload(config, w);
+    if (!adapted.empty()) std::cerr << "masr-pack: " << adapted << "\n";
     const compiled_model m = compile_model(w, config.target(), steps);
     write_file_atomically(out_path, [&](std::ostream& out) {
         out.write(reinterpret_cast<const char*>(m.bytes.data()),

@@ -87,7 +87,15 @@ private:
         h.activation_frac_bits = f.activation_frac_bits;
         h.accumulator_bits = f.accumulator_bits;
         h.weight_partition_bytes = t_.weight_sram_bytes / t_.pes;
+        h.weight_format = static_cast<u64>(t_.weights);
+        h.activation_format = static_cast<u64>(t_.activations);
+        if (t_.weights == weight_format::csc) {
+            h.weight_code_bits = t_.csc.code_bits;
+            h.index_bits = t_.csc.index_bits;
+            h.pointer_partition_bytes = t_.pointer_sram_bytes / t_.pes;
+        }
         value_bytes_ = packed_value_bytes(f.activation_bits);
+        activations_ = vector_codec{t_.activations, value_bytes_};
     }
 
     // Segment records of a cut; returns (first segment, bytes of a record).
@@ -99,7 +107,7 @@ private:
             r.first = s.first;
             r.length = s.units;
             r.offset = offset;
-            r.capacity = encoded_bytes(s.units, s.units, value_bytes_);
+            r.capacity = activations_.max_bytes(s.units);
             offset += r.capacity;
             m().segments.push_back(r);
         }
@@ -181,8 +189,7 @@ private:
         for (u32 l = 0; l < layers_; ++l)
             for (u32 d = 0; d < w_.layers[l].directions(); ++d) {
                 const layer_desc& layer = w_.layers[l];
-                x_bytes[d] =
-                    std::max(x_bytes[d], encoded_bytes(layer.inputs, layer.inputs, value_bytes_));
+                x_bytes[d] = std::max(x_bytes[d], activations_.max_bytes(layer.inputs));
                 for (u32 tile : groups_[l].tiles[d])
                     if (std::find(x_tiles[d].begin(), x_tiles[d].end(), tile) == x_tiles[d].end())
                         x_tiles[d].push_back(tile);
@@ -208,13 +215,17 @@ private:
             r.activation_bits = f.activation_bits;
             r.activation_frac_bits = f.activation_frac_bits;
             r.accumulator_bits = f.accumulator_bits;
+            r.weight_format = m().header.weight_format;
+            r.weight_code_bits = m().header.weight_code_bits;
+            r.index_bits = m().header.index_bits;
+            r.activation_format = m().header.activation_format;
             r.inputs = d.inputs;
             r.units = d.units;
             r.slices = groups_[l].slices;
             r.segment_first = cut_of_[l].first;
             r.sequence_fwd = sequence_of_[l][0];
             r.sequence_bwd = sequence_of_[l][1];
-            r.x_bytes = encoded_bytes(d.inputs, d.inputs, value_bytes_);
+            r.x_bytes = activations_.max_bytes(d.inputs);
             r.x_region_fwd0 = x_region_[0][0];
             r.x_region_fwd1 = x_region_[0][1];
             r.x_region_bwd0 = x_region_[1][0];
@@ -310,6 +321,7 @@ private:
     void build_slots() {
         slots_on_.assign(t_.tiles, 0);
         partition_used_.assign(u64{t_.tiles} * t_.pes, 0);
+        pointers_used_.assign(u64{t_.tiles} * t_.pes, 0);
         for (u32 tile = 0; tile < t_.tiles; ++tile)
             for (u32 l = 0; l < layers_; ++l)
                 for (u32 dir = 0; dir < w_.layers[l].directions(); ++dir) {
@@ -343,8 +355,9 @@ private:
         }
         if (d.kind == layer_kind::gru) s.rh_counter = h_counter(l, dir, 2);
         const packed_slot packed = pack_slot_weights(d, w_.weights[l].directions[dir], s.first_unit,
-                                                     s.units, t_.pes, w_.format);
+                                                     s.units, t_.pes, w_.format, storage(l, dir));
         out_.nonzero_weights += packed.nonzero_weights;
+        out_.padding_entries += packed.padding_entries;
         s.block_first = m().blocks.size();
         for (const packed_block& b : packed.blocks) {
             block_record r;
@@ -354,21 +367,62 @@ private:
             r.first_row = b.first_row;
             r.rows = b.rows;
             r.bias = b.bias ? 1 : 0;
+            r.memory = static_cast<u64>(b.memory);
             r.bytes = b.bytes.size();
-            u64& used = partition_used_[u64{tile} * t_.pes + b.pe];
-            r.sram_address = b.pe * m().header.weight_partition_bytes + used;
-            used = align_up(used + r.bytes, region_align);
+            const bool pointers = b.memory == block_memory::pointer_sram;
+            u64& used = (pointers ? pointers_used_ : partition_used_)[u64{tile} * t_.pes + b.pe];
+            r.sram_address = b.pe * (pointers ? m().header.pointer_partition_bytes
+                                              : m().header.weight_partition_bytes) +
+                             used;
+            // Pointer blocks are u16 arrays: 8-byte alignment keeps them dense.
+            used = align_up(used + r.bytes, pointers ? 8 : region_align);
             r.image_offset = weights_.size();
             weights_.insert(weights_.end(), b.bytes.begin(), b.bytes.end());
             weights_.resize(align_up(weights_.size(), region_align), 0);
-            out_.weight_bytes_total += r.bytes;
+            (pointers ? out_.pointer_bytes_total : out_.weight_bytes_total) += r.bytes;
             m().blocks.push_back(r);
         }
         s.block_count = m().blocks.size() - s.block_first;
         m().slots.push_back(s);
     }
 
+    // The storage of a layer direction's weights: for csc with a codebook,
+    // the codebook of the direction's matrices.
+    weight_storage storage(u32 l, u32 dir) {
+        weight_storage s;
+        s.format = t_.weights;
+        s.csc = t_.csc;
+        s.csc.weight_bits = w_.format.weight_bits;
+        if (s.format == weight_format::csc && s.csc.code_bits > 0) {
+            std::vector<i16>& book = codebooks_[{l, dir}];
+            if (book.empty()) {
+                const direction_weights& dw = w_.weights[l].directions[dir];
+                book = make_codebook({&dw.input.data, &dw.recurrent.data}, s.csc,
+                                     fmt::format("workload '{}' layer '{}' direction {}", w_.name,
+                                                 w_.layers[l].name, dir));
+            }
+            s.codebook = book;
+        }
+        return s;
+    }
+
+    void check_pointers() {
+        if (pointers_used_.empty()) return;
+        const auto fullest = std::max_element(pointers_used_.begin(), pointers_used_.end());
+        out_.pointer_partition_max = *fullest;
+        const u64 partition = m().header.pointer_partition_bytes;
+        if (*fullest <= partition) return;
+        const u64 index = static_cast<u64>(fullest - pointers_used_.begin());
+        fail(
+            "workload '{}' does not fit: tile {} PE {} needs {} of pointer SRAM for its column "
+            "pointers but has {} (tile.pointer_sram.size {} / {} PEs); use more tiles (--tiles "
+            "N) or a larger tile.pointer_sram.size",
+            w_.name, index / t_.pes, index % t_.pes, bytes_text(*fullest), bytes_text(partition),
+            bytes_text(t_.pointer_sram_bytes), t_.pes);
+    }
+
     void check_weights() {
+        check_pointers();
         const auto fullest = std::max_element(partition_used_.begin(), partition_used_.end());
         out_.weight_partition_max = *fullest;
         const u64 partition = m().header.weight_partition_bytes;
@@ -392,6 +446,7 @@ private:
     const u32 steps_;
     const u32 layers_;
     u32 value_bytes_ = 2;
+    vector_codec activations_;
     compiled_model out_;
     std::vector<layer_groups> groups_;
     std::vector<std::pair<u64, u64>> cut_of_;  // first segment, bytes of a record
@@ -404,6 +459,8 @@ private:
     u64 x_region_[2][2] = {{0, 0}, {0, 0}};
     std::vector<u32> slots_on_;
     std::vector<u64> partition_used_;
+    std::vector<u64> pointers_used_;
+    std::map<std::pair<u32, u32>, std::vector<i16>> codebooks_;
     std::vector<u8> weights_;
 };
 
@@ -420,6 +477,12 @@ compiled_model compile_model(const workload& w, const mapping_target& t, u32 ste
             "platform '{}': tile.weight_sram.size {} is not a multiple of the {} PEs' "
             "partitions",
             t.name, t.weight_sram_bytes, t.pes);
+    if (t.weights == weight_format::csc &&
+        (t.pointer_sram_bytes == 0 || t.pointer_sram_bytes % t.pes != 0))
+        fail(
+            "platform '{}': csc weights need a pointer SRAM of a multiple of the {} PEs' "
+            "partitions, but tile.pointer_sram.size is {}",
+            t.name, t.pes, t.pointer_sram_bytes);
     return model_builder(w, t, steps).build();
 }
 
@@ -431,7 +494,8 @@ std::vector<input_placement> place_input(const model_image& image, const workloa
         fail("workload '{}' has input_size {} but the model image was compiled for {}", w.name,
              w.input_size, image.header.input_size);
     const fixed_format f = image.format();
-    const u32 value_bytes = packed_value_bytes(f.activation_bits);
+    const vector_codec codec{static_cast<vector_format>(image.header.activation_format),
+                             packed_value_bytes(f.activation_bits)};
     std::vector<input_placement> out;
     std::vector<i16> dense(w.input_size);
     for (u32 t = 0; t < steps; ++t) {
@@ -440,8 +504,8 @@ std::vector<input_placement> place_input(const model_image& image, const workloa
         const sparse_vector v = sparse_vector::encode(dense);
         input_placement p;
         p.address = s.base + u64{t} * s.step_bytes;
-        p.bytes.resize(encoded_bytes(v.length, v.nnz(), value_bytes));
-        serialize(v, value_bytes, p.bytes.data());
+        p.bytes.resize(codec.bytes(v.length, v.nnz()));
+        codec.store(v, p.bytes.data());
         out.push_back(std::move(p));
     }
     return out;

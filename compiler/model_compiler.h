@@ -13,12 +13,15 @@
 namespace masr {
 
 struct compiled_model {
-    model_image image;    // the records, as parse_model_image would return them
+    model_image image;      // the records, as parse_model_image would return them
     std::vector<u8> bytes;  // the image itself
     // For reports and capacity messages.
     u64 weight_partition_max = 0;  // fullest PE partition, bytes
     u64 weight_bytes_total = 0;
+    u64 pointer_partition_max = 0;  // csc
+    u64 pointer_bytes_total = 0;
     u64 nonzero_weights = 0;
+    u64 padding_entries = 0;  // csc
 };
 
 // Throws input_error when the workload does not fit (naming the memory, the

@@ -27,7 +27,7 @@ const record_fields<image_header>& image_header::fields() {
         "At offset 0. Table offsets are from the start of the image; counts are records.",
         {
             {"magic", 4, &h::magic, "0x4952534d (\"MSRI\")"},
-            {"version", 2, &h::version, "format version, 1"},
+            {"version", 2, &h::version, "format version, 2"},
             {"header_bytes", 2, &h::header_bytes, "size of this header"},
             {"total_bytes", 8, &h::total_bytes, "size of the whole image"},
             {"crc32", 4, &h::crc32, "CRC-32 (IEEE) of the whole image with this field zero"},
@@ -40,8 +40,17 @@ const record_fields<image_header>& image_header::fields() {
             {"activation_bits", 1, &h::activation_bits, "activation bits"},
             {"activation_frac_bits", 1, &h::activation_frac_bits, "activation fractional bits"},
             {"accumulator_bits", 1, &h::accumulator_bits, "accumulator bits (saturation)"},
+            {"weight_format", 1, &h::weight_format,
+             "weight rows: 0 masked (mask + packed values), 1 dense, 2 csc (EIE columns)"},
+            {"weight_code_bits", 1, &h::weight_code_bits,
+             "csc: bits of a weight code into the block's codebook (0: the weight itself)"},
+            {"index_bits", 1, &h::index_bits, "csc: bits of an entry's relative row index"},
+            {"activation_format", 1, &h::activation_format,
+             "activation vectors: 0 masked (mask + packed values), 1 dense"},
             {"weight_partition_bytes", 8, &h::weight_partition_bytes,
              "bytes of one PE's weight-SRAM partition (the tile's weight SRAM / pes)"},
+            {"pointer_partition_bytes", 8, &h::pointer_partition_bytes,
+             "bytes of one PE's pointer-SRAM partition (csc column pointers; 0: no pointer SRAM)"},
             {"act_buffer_bytes", 8, &h::act_buffer_bytes,
              "activation-buffer bytes the regions need on every tile"},
             {"seq_buffer_bytes", 8, &h::seq_buffer_bytes,
@@ -91,6 +100,12 @@ const record_fields<layer_record>& layer_record::fields() {
             {"activation_bits", 1, &r::activation_bits, "activation bits"},
             {"activation_frac_bits", 1, &r::activation_frac_bits, "activation fractional bits"},
             {"accumulator_bits", 1, &r::accumulator_bits, "accumulator bits"},
+            {"weight_format", 1, &r::weight_format, "as in the image header"},
+            {"weight_code_bits", 1, &r::weight_code_bits,
+             "csc: bits of a weight code into the block's codebook (0: the weight itself)"},
+            {"index_bits", 1, &r::index_bits, "csc: bits of an entry's relative row index"},
+            {"activation_format", 1, &r::activation_format,
+             "activation vectors: 0 masked (mask + packed values), 1 dense"},
             {"inputs", 4, &r::inputs, "M, width of x_t"},
             {"units", 4, &r::units, "N, units per direction"},
             {"slices", 4, &r::slices, "K, slices (tiles per direction group)"},
@@ -216,7 +231,9 @@ const record_fields<block_record>& block_record::fields() {
             {"first_row", 4, &r::first_row, "first row of the pass's row list"},
             {"rows", 4, &r::rows, "rows"},
             {"bias", 1, &r::bias, "1: the block starts with the rows' biases"},
-            {"sram_address", 8, &r::sram_address, "weight-SRAM address"},
+            {"memory", 1, &r::memory,
+             "0 weight SRAM (rows or csc entries), 1 pointer SRAM (csc column pointers)"},
+            {"sram_address", 8, &r::sram_address, "address in that memory"},
             {"image_offset", 8, &r::image_offset, "offset in the weight area of the image"},
             {"bytes", 8, &r::bytes, "size"},
         }};
@@ -363,9 +380,10 @@ image_header parse_image_header(const u8* data, u64 size, const std::string& sou
              size, header_bytes);
     const image_header h = read_record<image_header>(data);
     if (h.magic != model_image_magic)
-        fail("{}: image_header.magic is 0x{:08x}, expected 0x{:08x} (\"MSRI\"); is this a model "
-             "image written by masr-pack?",
-             source, h.magic, model_image_magic);
+        fail(
+            "{}: image_header.magic is 0x{:08x}, expected 0x{:08x} (\"MSRI\"); is this a model "
+            "image written by masr-pack?",
+            source, h.magic, model_image_magic);
     if (h.version != model_image_version)
         fail("{}: image_header.version is {}, this model reads version {}; re-run masr-pack",
              source, h.version, model_image_version);
@@ -403,62 +421,79 @@ std::vector<R> read_table(const u8* data, u64 size, u64 offset, u64 count, const
 
 }  // namespace
 
-model_image parse_model_image(const u8* data, u64 size, const std::string& source,
-                              bool check_crc) {
+model_image parse_model_image(const u8* data, u64 size, const std::string& source, bool check_crc) {
     model_image m;
     image_header& h = m.header;
     h = parse_image_header(data, size, source);
     const checker c{source};
     if (check_crc) {
         if (h.total_bytes != size)
-            fail("{}: image_header.total_bytes is {} but the image has {} bytes (truncated or "
-                 "padded?)",
-                 source, h.total_bytes, size);
+            fail(
+                "{}: image_header.total_bytes is {} but the image has {} bytes (truncated or "
+                "padded?)",
+                source, h.total_bytes, size);
         const u32 crc = model_image_crc(data, size);
         if (crc != h.crc32)
-            fail("{}: CRC-32 is 0x{:08x} but image_header.crc32 says 0x{:08x}: the image is "
-                 "corrupt",
-                 source, crc, h.crc32);
+            fail(
+                "{}: CRC-32 is 0x{:08x} but image_header.crc32 says 0x{:08x}: the image is "
+                "corrupt",
+                source, crc, h.crc32);
     }
     if (h.weights_offset + h.weights_bytes != h.total_bytes || h.weights_offset % 64 != 0)
         fail("{}: the weight area [{}, +{}) must be 64-byte aligned and end the {}-byte image",
              source, h.weights_offset, h.weights_bytes, h.total_bytes);
     if (h.tiles == 0 || h.pes == 0 || h.max_steps == 0 || h.input_size == 0)
-        fail("{}: image_header: tiles, pes, max_steps and input_size must be at least 1 (got {}, "
-             "{}, {}, {})",
-             source, h.tiles, h.pes, h.max_steps, h.input_size);
+        fail(
+            "{}: image_header: tiles, pes, max_steps and input_size must be at least 1 (got {}, "
+            "{}, {}, {})",
+            source, h.tiles, h.pes, h.max_steps, h.input_size);
     const fixed_format f = h.format();
     if (f.weight_bits < 2 || f.weight_bits > 16 || f.activation_bits < 2 ||
         f.activation_bits > 16 || f.accumulator_bits < 2 || f.accumulator_bits > 63 ||
         f.weight_frac_bits >= 31 || f.activation_frac_bits >= 31)
-        fail("{}: image_header: unsupported fixed format (weights {} bits, activations {} bits, "
-             "accumulator {} bits); expected 2..16, 2..16, 2..63",
-             source, f.weight_bits, f.activation_bits, f.accumulator_bits);
+        fail(
+            "{}: image_header: unsupported fixed format (weights {} bits, activations {} bits, "
+            "accumulator {} bits); expected 2..16, 2..16, 2..63",
+            source, f.weight_bits, f.activation_bits, f.accumulator_bits);
     const u64 tables_end = model_image_tables_end(h);
     if (tables_end > h.weights_offset)
         fail("{}: the tables end at byte {}, past the weight area at {}", source, tables_end,
              h.weights_offset);
-    m.layers = read_table<layer_record>(data, size, h.layer_table, h.layer_count, "layer_table",
-                                        source);
-    m.parts =
-        read_table<part_record>(data, size, h.part_table, h.part_count, "part_table", source);
+    m.layers =
+        read_table<layer_record>(data, size, h.layer_table, h.layer_count, "layer_table", source);
+    m.parts = read_table<part_record>(data, size, h.part_table, h.part_count, "part_table", source);
     m.sequences = read_table<sequence_record>(data, size, h.sequence_table, h.sequence_count,
                                               "sequence_table", source);
     m.segments = read_table<segment_record>(data, size, h.segment_table, h.segment_count,
                                             "segment_table", source);
-    m.slots =
-        read_table<slot_record>(data, size, h.slot_table, h.slot_count, "slot_table", source);
+    m.slots = read_table<slot_record>(data, size, h.slot_table, h.slot_count, "slot_table", source);
     m.blocks =
         read_table<block_record>(data, size, h.block_table, h.block_count, "block_table", source);
     m.members = read_table<member_record>(data, size, h.member_table, h.member_count,
                                           "member_table", source);
     if (m.layers.empty()) fail("{}: the image has no layers", source);
 
-    const u32 value_bytes = packed_value_bytes(f.activation_bits);
+    if (h.weight_format > 2)
+        c.bad("image_header", 0, "weight_format", "is {}, expected 0 masked, 1 dense or 2 csc",
+              h.weight_format);
+    if (h.activation_format > 1)
+        c.bad("image_header", 0, "activation_format", "is {}, expected 0 masked or 1 dense",
+              h.activation_format);
+    const bool csc = h.weight_format == static_cast<u64>(weight_format::csc);
+    if (csc && (h.index_bits == 0 || h.index_bits > 8 || h.weight_code_bits > 8 ||
+                h.pointer_partition_bytes == 0))
+        c.bad("image_header", 0, "index_bits",
+              "is {} (weight_code_bits {}, pointer_partition_bytes {}): csc weights need 1 to 8 "
+              "index bits, at most 8 code bits and a pointer SRAM",
+              h.index_bits, h.weight_code_bits, h.pointer_partition_bytes);
+    const vector_codec activations{static_cast<vector_format>(h.activation_format),
+                                   packed_value_bytes(f.activation_bits)};
     auto check_cut = [&](const char* record, u64 index, u64 first, u64 count, u64 length) {
         if (first > m.segments.size() || count > m.segments.size() - first)
-            c.bad(record, index, "segment_first", "= {} with {} segments runs past the {} "
-                  "segment_records", first, count, m.segments.size());
+            c.bad(record, index, "segment_first",
+                  "= {} with {} segments runs past the {} "
+                  "segment_records",
+                  first, count, m.segments.size());
         u64 next = 0, offset = 0;
         for (u64 k = 0; k < count; ++k) {
             const segment_record& s = m.segments[first + k];
@@ -467,11 +502,9 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
                       "is {} (length {}), expected {} with a positive length: the segments of "
                       "{}[{}] must cut [0, {}) in order",
                       s.first, s.length, next, record, index, length);
-            if (s.offset < offset || s.capacity < encoded_bytes(static_cast<u32>(s.length),
-                                                                static_cast<u32>(s.length),
-                                                                value_bytes))
+            if (s.offset < offset || s.capacity < activations.max_bytes(static_cast<u32>(s.length)))
                 c.bad("segment_record", first + k, "capacity",
-                      "is {} at offset {}: expected at least the dense encoding of {} elements "
+                      "is {} at offset {}: expected room for {} elements with no zero "
                       "after the previous segment",
                       s.capacity, s.offset, s.length);
             next += s.length;
@@ -500,13 +533,13 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
     for (u64 s = 0; s < m.sequences.size(); ++s) {
         const sequence_record& q = m.sequences[s];
         if (q.producer != no_index && q.producer >= m.layers.size())
-            c.bad("sequence_record", s, "producer", "is {}, expected a layer below {}",
-                  q.producer, m.layers.size());
+            c.bad("sequence_record", s, "producer", "is {}, expected a layer below {}", q.producer,
+                  m.layers.size());
         if (q.slices == 0) c.bad("sequence_record", s, "slices", "is 0, expected at least 1");
         const u64 end = check_cut("sequence_record", s, q.segment_first, q.slices, q.length);
         if (end > q.step_bytes)
-            c.bad("sequence_record", s, "step_bytes", "is {}, its segments need {}",
-                  q.step_bytes, end);
+            c.bad("sequence_record", s, "step_bytes", "is {}, its segments need {}", q.step_bytes,
+                  end);
         if (q.base + q.step_bytes * h.max_steps > h.seq_buffer_bytes)
             c.bad("sequence_record", s, "base",
                   "= {} + {} steps x {} bytes runs past image_header.seq_buffer_bytes {}", q.base,
@@ -519,9 +552,10 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
     if (h.input_sequence >= m.sequences.size() ||
         m.sequences[h.input_sequence].producer != no_index ||
         m.sequences[h.input_sequence].length != h.input_size)
-        fail("{}: image_header.input_sequence is {}, expected a preloaded sequence of "
-             "input_size {} elements",
-             source, h.input_sequence, h.input_size);
+        fail(
+            "{}: image_header.input_sequence is {}, expected a preloaded sequence of "
+            "input_size {} elements",
+            source, h.input_sequence, h.input_size);
 
     for (u64 l = 0; l < m.layers.size(); ++l) {
         const layer_record& r = m.layers[l];
@@ -538,6 +572,10 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
             r.accumulator_bits != h.accumulator_bits)
             c.bad("layer_record", l, "weight_bits",
                   "and the other format fields differ from the image header's");
+        if (r.weight_format != h.weight_format || r.weight_code_bits != h.weight_code_bits ||
+            r.index_bits != h.index_bits || r.activation_format != h.activation_format)
+            c.bad("layer_record", l, "weight_format",
+                  "and the other storage-format fields differ from the image header's");
         if (r.gates != gate_count(static_cast<layer_kind>(r.kind)))
             c.bad("layer_record", l, "gates", "is {}, a {} layer has {}", r.gates,
                   enum_to_string(static_cast<layer_kind>(r.kind)),
@@ -576,13 +614,15 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
                               "control-node");
             }
         }
-        if (r.x_bytes < encoded_bytes(static_cast<u32>(r.inputs), static_cast<u32>(r.inputs),
-                                      value_bytes))
-            c.bad("layer_record", l, "x_bytes", "is {}, less than x_t encoded dense", r.x_bytes);
+        if (r.x_bytes < activations.max_bytes(static_cast<u32>(r.inputs)))
+            c.bad("layer_record", l, "x_bytes", "is {}, less than x_t with no zero ({} bytes)",
+                  r.x_bytes, activations.max_bytes(static_cast<u32>(r.inputs)));
         if (r.part_first > m.parts.size() || r.part_count > m.parts.size() - r.part_first ||
             r.part_count == 0)
-            c.bad("layer_record", l, "part_first", "= {} with {} parts runs past the {} "
-                  "part_records", r.part_first, r.part_count, m.parts.size());
+            c.bad("layer_record", l, "part_first",
+                  "= {} with {} parts runs past the {} "
+                  "part_records",
+                  r.part_first, r.part_count, m.parts.size());
         u64 next = 0;
         for (u64 i = r.part_first; i < r.part_first + r.part_count; ++i) {
             const part_record& p = m.parts[i];
@@ -620,8 +660,8 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
     }
     for (u64 i = 0; i < m.members.size(); ++i)
         if (m.members[i].tile >= h.tiles)
-            c.bad("member_record", i, "tile", "is {}, expected a tile below {}",
-                  m.members[i].tile, h.tiles);
+            c.bad("member_record", i, "tile", "is {}, expected a tile below {}", m.members[i].tile,
+                  h.tiles);
 
     for (u64 s = 0; s < m.slots.size(); ++s) {
         const slot_record& r = m.slots[s];
@@ -632,8 +672,8 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
                   m.layers.size());
         const layer_record& l = m.layers[r.layer];
         if (r.direction >= l.directions())
-            c.bad("slot_record", s, "direction", "is {}, layer {} has {} direction(s)",
-                  r.direction, r.layer, l.directions());
+            c.bad("slot_record", s, "direction", "is {}, layer {} has {} direction(s)", r.direction,
+                  r.layer, l.directions());
         if (r.slice >= l.slices)
             c.bad("slot_record", s, "slice", "is {}, layer {} has {} slices", r.slice, r.layer,
                   l.slices);
@@ -660,20 +700,26 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
         }
         check_region("slot_record", s, "out_region", r.out_region, seg.capacity);
         if (r.block_first > m.blocks.size() || r.block_count > m.blocks.size() - r.block_first)
-            c.bad("slot_record", s, "block_first", "= {} with {} blocks runs past the {} "
-                  "block_records", r.block_first, r.block_count, m.blocks.size());
+            c.bad("slot_record", s, "block_first",
+                  "= {} with {} blocks runs past the {} "
+                  "block_records",
+                  r.block_first, r.block_count, m.blocks.size());
         for (u64 b = r.block_first; b < r.block_first + r.block_count; ++b) {
             const block_record& k = m.blocks[b];
             if (k.slot != s) c.bad("block_record", b, "slot", "is {}, expected {}", k.slot, s);
             if (k.pe >= h.pes)
                 c.bad("block_record", b, "pe", "is {}, expected a PE below {}", k.pe, h.pes);
             if (k.pass > 2) c.bad("block_record", b, "pass", "is {}, expected 0 to 2", k.pass);
-            const u64 partition = k.pe * h.weight_partition_bytes;
-            if (k.sram_address < partition ||
-                k.sram_address + k.bytes > partition + h.weight_partition_bytes)
+            if (k.memory > 1 || (k.memory == 1 && !csc))
+                c.bad("block_record", b, "memory", "is {}, expected 0 (weight SRAM){}", k.memory,
+                      csc ? " or 1 (pointer SRAM)" : ": only csc weights have pointer blocks");
+            const u64 size = k.memory ? h.pointer_partition_bytes : h.weight_partition_bytes;
+            const u64 partition = k.pe * size;
+            if (k.sram_address < partition || k.sram_address + k.bytes > partition + size)
                 c.bad("block_record", b, "sram_address",
-                      "= 0x{:x} with {} bytes is outside PE {}'s partition [0x{:x}, +{})",
-                      k.sram_address, k.bytes, k.pe, partition, h.weight_partition_bytes);
+                      "= 0x{:x} with {} bytes is outside PE {}'s {}-SRAM partition [0x{:x}, +{})",
+                      k.sram_address, k.bytes, k.pe, k.memory ? "pointer" : "weight", partition,
+                      size);
             if (k.image_offset > h.weights_bytes || k.bytes > h.weights_bytes - k.image_offset)
                 c.bad("block_record", b, "image_offset",
                       "= {} with {} bytes runs past the {}-byte weight area", k.image_offset,
@@ -686,7 +732,8 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
 std::vector<u8> write_slot_message(const model_image& image, u32 index) {
     const slot_record& slot = image.slots.at(index);
     const layer_record& layer = image.layers.at(slot.layer);
-    const sequence_record& output = image.sequences.at(layer.sequence(static_cast<u32>(slot.direction)));
+    const sequence_record& output =
+        image.sequences.at(layer.sequence(static_cast<u32>(slot.direction)));
     std::vector<u8> out;
     auto put = [&](const auto& record) {
         const std::vector<u8> bytes = record_to_bytes(record);
@@ -727,8 +774,7 @@ slot_message parse_slot_message(const u8* data, u64 size) {
     m.blocks.resize(m.slot.block_count);
     for (auto& r : m.blocks) take(r, "block_records");
     if (at != size)
-        fail("slot message of {} bytes has {} bytes after its last block_record", size,
-             size - at);
+        fail("slot message of {} bytes has {} bytes after its last block_record", size, size - at);
     return m;
 }
 

@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "contract/record.h"
-#include "contract/layer_types.h"
 #include "contract/fixed_point.h"
+#include "contract/layer_types.h"
+#include "contract/record.h"
 
 namespace masr {
 
 constexpr u32 model_image_magic = 0x4952534d;  // "MSRI"
-constexpr u32 model_image_version = 1;
+constexpr u32 model_image_version = 2;
 
 // Passes of one round over a slot's rows (block_record::pass).
 enum class weight_pass : u8 {
@@ -30,16 +30,24 @@ enum class weight_pass : u8 {
     recurrent = 1,  // W_h h_(t-1); GRU: only the z and r rows
     candidate = 2,  // GRU: U_c (r * h_(t-1)) for the candidate rows
 };
+// How weight rows are stored (image_header / layer_record weight_format):
+// MASR's mask plus packed values per row, every value of the row (the dense
+// baseline), or EIE's compressed sparse columns (contract/eie_format.h).
+enum class weight_format : u8 { masked = 0, dense = 1, csc = 2 };
+// Which memory of the tile a block goes to (block_record::memory).
+enum class block_memory : u8 { weight_sram = 0, pointer_sram = 1 };
 // How a layer-input part combines its sources (part_record::combine).
 enum class part_combine : u8 { single = 0, sum = 1, concat = 2 };
 
 struct image_header {
-    u64 magic = model_image_magic, version = model_image_version, header_bytes = 0,
-        total_bytes = 0, crc32 = 0;
+    u64 magic = model_image_magic, version = model_image_version, header_bytes = 0, total_bytes = 0,
+        crc32 = 0;
     u64 tiles = 0, pes = 0, max_steps = 0, input_size = 0;
     u64 weight_bits = 0, weight_frac_bits = 0, activation_bits = 0, activation_frac_bits = 0,
         accumulator_bits = 0;
-    u64 weight_partition_bytes = 0, act_buffer_bytes = 0, seq_buffer_bytes = 0;
+    u64 weight_format = 0, weight_code_bits = 0, index_bits = 0, activation_format = 0;
+    u64 weight_partition_bytes = 0, pointer_partition_bytes = 0, act_buffer_bytes = 0,
+        seq_buffer_bytes = 0;
     u64 tile_counters = 0, ctrl_counters = 0, input_sequence = 0;
     u64 layer_table = 0, layer_count = 0, part_table = 0, part_count = 0;
     u64 sequence_table = 0, sequence_count = 0, segment_table = 0, segment_count = 0;
@@ -55,6 +63,7 @@ struct layer_record {
     u64 kind = 0, activation = 0, bidirectional = 0, merge = 0, gates = 0;
     u64 weight_bits = 0, weight_frac_bits = 0, activation_bits = 0, activation_frac_bits = 0,
         accumulator_bits = 0;
+    u64 weight_format = 0, weight_code_bits = 0, index_bits = 0, activation_format = 0;
     u64 inputs = 0, units = 0, slices = 0, segment_first = 0;
     u64 part_first = 0, part_count = 0;
     u64 sequence_fwd = no_index, sequence_bwd = no_index;
@@ -102,7 +111,7 @@ struct slot_record {
 };
 
 struct block_record {
-    u64 slot = 0, pe = 0, pass = 0, first_row = 0, rows = 0, bias = 0;
+    u64 slot = 0, pe = 0, pass = 0, first_row = 0, rows = 0, bias = 0, memory = 0;
     u64 sram_address = 0, image_offset = 0, bytes = 0;
     static const record_fields<block_record>& fields();
 };

@@ -10,7 +10,8 @@
 //              gru: z and r rows only
 //   candidate  gru: the units c rows    U_c row (length units_total)
 //
-// Each pass's rows are split contiguously over the PEs (PE p takes rows
+// Each pass's rows are split contiguously over the PEs (masked and dense
+// weights; csc weights interleave them, see interleaved_rows) (PE p takes rows
 // [p R / P, (p + 1) R / P)); PE p's block of a pass lies in its own
 // weight-SRAM partition, so that every PE streams from its own banks. An
 // input block starts with the biases of its rows.
@@ -42,6 +43,12 @@ constexpr u32 pass_local_row(u32 units, weight_pass pass, u32 i) {
 // First row of PE p's share of a pass of `rows` rows over `pes` PEs.
 constexpr u32 pe_first_row(u32 rows, u32 pes, u32 pe) {
     return static_cast<u32>(u64{pe} * rows / pes);
+}
+
+// EIE (csc weights): PE p holds the pass's rows p, p + P, p + 2P, ...
+// (interleaved, so that every PE meets every column); block.first_row is p.
+constexpr u32 interleaved_rows(u32 rows, u32 pes, u32 pe) {
+    return pe < rows ? (rows - pe + pes - 1) / pes : 0;
 }
 
 // Bytes of the bias prefix of an input block of `rows` rows.

@@ -8,14 +8,17 @@ namespace masr {
 
 // Tile-local addresses, decoded by the tile's bus (models/tile).
 constexpr u64 tile_weight_sram_base = 0x0000'0000;
+constexpr u64 tile_pointer_sram_base = 0x3000'0000;  // csc column pointers (EIE), when present
 constexpr u64 tile_act_buffer_base = 0x4000'0000;
 constexpr u64 tile_ctrl_base = 0x7000'0000;  // tile controller: setup, start
-constexpr u64 tile_ctrl_size = 0x1000;
+// A slot message carries a block record per PE and pass (and a pointer block
+// each for EIE): 64 PEs take 12 KiB, 1024 PEs about 200 KiB.
+constexpr u64 tile_ctrl_size = 0x10'0000;
 constexpr u64 tile_ni_base = 0x7800'0000;  // NI arrival counters, 8 bytes each
 
 // Tile controller registers (offsets in its window).
-constexpr u64 tile_ctrl_setup = 0x000;  // write: one slot message
-constexpr u64 tile_ctrl_start = 0x800;  // write: start_message
+constexpr u64 tile_ctrl_setup = 0x000;     // write: one slot message
+constexpr u64 tile_ctrl_start = 0x8'0000;  // write: start_message
 
 // Control-node addresses, decoded by its bus.
 constexpr u64 ctrl_dram_base = 0x0000'0000;  // the accelerator's DRAM window: the model image
@@ -29,8 +32,8 @@ constexpr u64 streamer_start = 0x800;      // write: start_message
 
 // What a start write carries (16 bytes, little-endian).
 struct start_message {
-    u32 steps = 0;           // time steps to run (at most the image's max_steps)
-    u64 origin_cycle = 0;    // cycle the run started: the critical path's time 0 of the run
+    u32 steps = 0;         // time steps to run (at most the image's max_steps)
+    u64 origin_cycle = 0;  // cycle the run started: the critical path's time 0 of the run
 };
 constexpr u64 start_message_bytes = 16;
 

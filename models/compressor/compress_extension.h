@@ -5,12 +5,15 @@
 #include <tlm>
 
 #include "models/common/types.h"
+#include "models/encoding/sparse_vector.h"
 
 namespace masr {
 
 struct compress_extension : tlm::tlm_extension<compress_extension> {
-    // Request: bytes per packed value, 1 or 2.
+    // Request: bytes per packed value, 1 or 2, and the stored format (masked;
+    // dense for the dense and EIE baselines, which keep every value).
     u32 value_bytes = 2;
+    vector_format format = vector_format::masked;
     // Request: the write's annotated delay is when the first element reaches
     // the compressor; the last one arrives this many cycles later (the NLU
     // streams units in as they are done). 0: all at once.

@@ -110,9 +110,10 @@ void compressor::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& 
     }
 
     const sparse_vector encoded = sparse_vector::encode(dense_.data(), length);
-    const u64 size = encoded_bytes(length, encoded.nnz(), value_bytes);
+    const vector_codec codec{request ? request->format : vector_format::masked, value_bytes};
+    const u64 size = codec.bytes(length, encoded.nnz());
     encoded_.resize(size);
-    serialize(encoded, value_bytes, encoded_.data());
+    codec.store(encoded, encoded_.data());
 
     // The zero detector is pipelined: it takes the next vector once the last
     // element of this one is in; the write leaves latency_cycles later.

@@ -166,4 +166,38 @@ u64 deserialize(const u8* in, u32 length, u32 value_bytes, sparse_vector& v) {
     return encoded_bytes(length, nnz, value_bytes);
 }
 
+u64 vector_codec::total_bytes(const u8* first, u32 length) const {
+    if (format == vector_format::dense) return max_bytes(length);
+    const u64 mask_bytes = u64{mask_words(length)} * 8;
+    u64 nnz = 0;
+    for (u64 i = 0; i < mask_bytes; ++i) nnz += static_cast<u64>(__builtin_popcount(first[i]));
+    return encoded_bytes(length, static_cast<u32>(nnz), value_bytes);
+}
+
+void vector_codec::store(const sparse_vector& v, u8* out) const {
+    if (format == vector_format::masked) return serialize(v, value_bytes, out);
+    const u64 size = max_bytes(v.length);
+    std::fill(out, out + size, u8{0});
+    u32 packed = 0;
+    for (u32 i = 0; i < v.length; ++i) {
+        if (!((v.mask[i / mask_word_bits] >> (i % mask_word_bits)) & 1)) continue;
+        const u16 bits = static_cast<u16>(v.values[packed++]);
+        out[u64{i} * value_bytes] = static_cast<u8>(bits);
+        if (value_bytes == 2) out[u64{i} * 2 + 1] = static_cast<u8>(bits >> 8);
+    }
+}
+
+u64 vector_codec::load(const u8* in, u32 length, sparse_vector& v) const {
+    if (format == vector_format::masked) return deserialize(in, length, value_bytes, v);
+    thread_local std::vector<i16> dense;
+    dense.resize(length);
+    for (u32 i = 0; i < length; ++i)
+        dense[i] =
+            value_bytes == 1
+                ? static_cast<i16>(static_cast<i8>(in[i]))
+                : static_cast<i16>(static_cast<u16>(in[2 * u64{i}] | in[2 * u64{i} + 1] << 8));
+    sparse_vector::encode_into(dense.data(), length, v);
+    return max_bytes(length);
+}
+
 }  // namespace masr

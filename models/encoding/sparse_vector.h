@@ -74,6 +74,33 @@ void serialize(const sparse_vector& v, u32 value_bytes, u8* out);
 // Reads a vector of the given length; returns the bytes consumed.
 u64 deserialize(const u8* in, u32 length, u32 value_bytes, sparse_vector& v);
 
+// How a vector is laid out in memory: MASR's mask plus packed values, or
+// every value in position order (the dense baseline and EIE store
+// activations this way). Both are padded to a multiple of 8 bytes.
+enum class vector_format : u8 { masked = 0, dense = 1 };
+
+// Storing and loading a vector in one format with one value width. A reader
+// fetches first_read_bytes() (the mask, or the whole dense vector), learns
+// the total from it and fetches the rest, as the read engines do.
+struct vector_codec {
+    vector_format format = vector_format::masked;
+    u32 value_bytes = 2;
+
+    u64 bytes(u32 length, u32 nnz) const {
+        return format == vector_format::masked ? encoded_bytes(length, nnz, value_bytes)
+                                               : (u64{length} * value_bytes + 7) / 8 * 8;
+    }
+    u64 max_bytes(u32 length) const { return bytes(length, length); }
+    u64 first_read_bytes(u32 length) const {
+        return format == vector_format::masked ? u64{mask_words(length)} * 8 : max_bytes(length);
+    }
+    // The total from the first read's bytes.
+    u64 total_bytes(const u8* first, u32 length) const;
+    void store(const sparse_vector& v, u8* out) const;
+    // Returns the bytes consumed.
+    u64 load(const u8* in, u32 length, sparse_vector& v) const;
+};
+
 // Prefix popcounts of v's mask: prefix[k] is the packed index of the first
 // value of word k. A step's activation vector meets every weight row, so the
 // PE counts its words once instead of once per row.

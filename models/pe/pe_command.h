@@ -19,10 +19,12 @@
 #include <variant>
 #include <vector>
 
+#include "contract/csc_format.h"
 #include "contract/fixed_point.h"
 #include "contract/layer_types.h"
 #include "contract/model_image.h"
 #include "models/common/types.h"
+#include "models/encoding/sparse_vector.h"
 
 namespace masr {
 
@@ -30,11 +32,12 @@ namespace masr {
 struct pe_block {
     weight_pass pass = weight_pass::input;
     u32 pe = 0;
-    u32 first_row = 0;  // in the pass's row list
+    u32 first_row = 0;  // in the pass's row list (csc: the PE, rows interleaved)
     u32 rows = 0;
     bool bias = false;  // starts with the rows' biases (input pass)
     u64 sram_address = 0;
     u64 bytes = 0;
+    block_memory memory = block_memory::weight_sram;  // csc column pointers: pointer SRAM
 };
 
 // One slice of a vector stored as K encoded segments (h_(t-1), r*h).
@@ -56,6 +59,10 @@ struct pe_slot_setup {
     u32 units = 0;
     std::vector<pe_block> blocks;      // every PE of every pass the kind has
     std::vector<pe_segment> segments;  // the cut of h into the group's slices
+    // How the image stores them (contract/model_image.h, csc_format.h).
+    weight_format weights = weight_format::masked;
+    csc_layout csc;  // csc weights
+    vector_format activations = vector_format::masked;
 };
 
 // One pass of a round (contract/weight_layout.h for what each pass holds).

@@ -30,6 +30,12 @@
 
 namespace masr {
 
+// Whole cycles of a cost-model time, guarding against 0.999999 from the
+// fractional lane term.
+inline u64 ceil_cycles(double t) {
+    return t <= 0 ? 0 : static_cast<u64>(__builtin_ceil(t - 1e-9));
+}
+
 struct pe_core_timing {
     u32 lanes = 4;           // L: MAC lanes per PE
     u32 fifo_depth = 16;     // D: effectual pairs the FIFO holds

@@ -48,11 +48,6 @@ pe_core_timing timing_of(const pe_params& p) {
 
 namespace {
 
-u64 ceil_cycles(double t) {
-    // Guard against 0.999999 from the fractional lane term.
-    return t <= 0 ? 0 : static_cast<u64>(std::ceil(t - 1e-9));
-}
-
 // NLU operations per unit of a finishing pass.
 u64 nlu_ops_per_unit(layer_kind kind, weight_pass pass) {
     switch (kind) {
@@ -68,14 +63,17 @@ u64 nlu_ops_per_unit(layer_kind kind, weight_pass pass) {
 }  // namespace
 
 pe_tile::pe_tile(sc_core::sc_module_name name, const pe_params& params,
-                 const overlap_params& overlap, sc_time clock_period)
+                 const overlap_params& overlap, const sparsity_params& sparsity,
+                 sc_time clock_period)
     : sc_module(name),
       control("control"),
       weights("weights"),
       activations("activations"),
       results("results"),
+      pointers("pointers"),
       params_(params),
       overlap_(overlap),
+      sparsity_(sparsity),
       clock_(clock_period),
       cost_(timing_of(params)),
       balance_(params.balance),
@@ -83,6 +81,7 @@ pe_tile::pe_tile(sc_core::sc_module_name name, const pe_params& params,
     params.validate();
     control.register_b_transport(this, &pe_tile::b_transport);
     weights.register_invalidate_direct_mem_ptr(this, &pe_tile::invalidate_weights);
+    pointers.register_invalidate_direct_mem_ptr(this, &pe_tile::invalidate_pointers);
     frontend_free_.assign(pes_, 0);
     backend_free_.assign(pes_, 0);
     lanes_free_.assign(pes_, 0);
@@ -109,7 +108,16 @@ pe_tile::pe_tile(sc_core::sc_module_name name, const pe_params& params,
     stats.counter("rounds", rounds, "rounds finished (output slices written)");
     stats.counter("rows", rows, "weight rows computed, per pass");
     stats.counter("effectual_macs", effectual_macs, "MACs with non-zero weight and activation");
+    stats.counter("performed_macs", performed_macs,
+                  "MACs the lanes performed (products with a zero included when not skipped)");
     stats.counter("dense_macs", dense_macs, "MACs a dense engine would do for the same rows");
+    stats.counter("fifo_pairs", fifo_pairs, "pairs pushed through the front ends' FIFOs");
+    stats.counter("padding_macs", padding_macs, "csc: padding zeros multiplied (EIE)");
+    stats.counter("lnzd_broadcasts", lnzd_broadcasts,
+                  "csc: non-zero activations broadcast by the leading-non-zero detector");
+    stats.counter("queue_pushes", queue_pushes, "csc: activation-queue entries written");
+    stats.counter("pointer_reads", pointer_reads, "csc: column-pointer pairs read");
+    stats.counter("codebook_reads", codebook_reads, "csc: weight codebook look-ups");
     stats.counter("mask_words", mask_words, "mask-word pairs ANDed by the front ends");
     stats.counter("busy_cycles", busy_cycles,
                   "per pass, cycles from the first PE's start to the last PE's end");
@@ -210,37 +218,60 @@ bool pe_tile::run_setup(tlm::tlm_generic_payload& trans, pe_slot_setup& s) {
     if (u64{s.first_unit} + s.units > s.units_total)
         return bad(fmt::format("unit slice [{}, {}) outside units_total {}", s.first_unit,
                                u64{s.first_unit} + s.units, s.units_total));
-    // Every pass of the kind has one block per PE, covering its rows in order.
+    if (static_cast<unsigned>(s.weights) > static_cast<unsigned>(weight_format::csc))
+        return bad("unknown weight format");
+    if (static_cast<unsigned>(s.activations) > static_cast<unsigned>(vector_format::dense))
+        return bad("unknown activation format");
+    const bool csc = s.weights == weight_format::csc;
+    if (csc && (s.csc.index_bits == 0 || s.csc.index_bits > 8 || s.csc.code_bits > 8 ||
+                s.csc.entry_bits() > 16))
+        return bad(fmt::format("unsupported csc layout ({} code bits, {} index bits)",
+                               s.csc.code_bits, s.csc.index_bits));
+    // Every pass of the kind has one block per PE (csc: and one pointer
+    // block), covering its rows: contiguous, or interleaved for csc.
     for (weight_pass pass : {weight_pass::input, weight_pass::recurrent, weight_pass::candidate}) {
         const u32 rows = pass_rows(s.kind, s.units, pass);
-        for (u32 p = 0; p < pes_; ++p) {
-            const auto b = std::find_if(s.blocks.begin(), s.blocks.end(), [&](const pe_block& k) {
-                return k.pass == pass && k.pe == p;
-            });
-            if (rows == 0) {
-                if (b != s.blocks.end())
+        for (u32 p = 0; p < pes_; ++p)
+            for (block_memory memory : {block_memory::weight_sram, block_memory::pointer_sram}) {
+                const auto b =
+                    std::find_if(s.blocks.begin(), s.blocks.end(), [&](const pe_block& k) {
+                        return k.pass == pass && k.pe == p && k.memory == memory;
+                    });
+                const bool pointer = memory == block_memory::pointer_sram;
+                if (rows == 0 || (pointer && !csc)) {
+                    if (b != s.blocks.end())
+                        return bad(fmt::format(
+                            "PE {} has a {}{} block, but {}", p, to_string(pass),
+                            pointer ? " pointer" : "",
+                            rows == 0 ? fmt::format("a {} layer has no {} pass",
+                                                    enum_to_string(s.kind), to_string(pass))
+                                      : std::string("only csc weights have pointer blocks")));
+                    continue;
+                }
+                if (b == s.blocks.end())
                     return bad(
-                        fmt::format("a {} layer has no {} pass, but PE {} has a block for "
-                                    "it",
-                                    enum_to_string(s.kind), to_string(pass), p));
-                continue;
+                        fmt::format("PE {} has no {} block for the {} pass (expected one per "
+                                    "PE, {} PEs: pe.pes)",
+                                    p, pointer ? "pointer" : "weight", to_string(pass), pes_));
+                const u32 first = csc ? p : pe_first_row(rows, pes_, p);
+                const u32 count =
+                    csc ? interleaved_rows(rows, pes_, p) : pe_first_row(rows, pes_, p + 1) - first;
+                if (b->first_row != first || b->rows != count)
+                    return bad(fmt::format(
+                        "PE {}'s {} block holds rows {} +{}, expected {} +{} of {} over {} PEs{}",
+                        p, to_string(pass), b->first_row, b->rows, first, count, rows, pes_,
+                        csc ? " (interleaved)" : ""));
+                if (b->bias != (pass == weight_pass::input && !pointer))
+                    return bad(fmt::format("PE {}'s {} block {} biases; only input blocks do", p,
+                                           to_string(pass), b->bias ? "has" : "lacks"));
+                if (pointer &&
+                    b->bytes <
+                        csc_pointer_bytes(pass == weight_pass::input ? s.inputs : s.units_total))
+                    return bad(
+                        fmt::format("PE {}'s {} pointer block of {} bytes is shorter than "
+                                    "its columns' pointers",
+                                    p, to_string(pass), b->bytes));
             }
-            if (b == s.blocks.end())
-                return bad(
-                    fmt::format("PE {} has no block for the {} pass (expected one per PE, "
-                                "{} PEs: pe.pes)",
-                                p, to_string(pass), pes_));
-            if (b->first_row != pe_first_row(rows, pes_, p) ||
-                b->rows != pe_first_row(rows, pes_, p + 1) - b->first_row)
-                return bad(fmt::format(
-                    "PE {}'s {} block holds rows [{}, +{}), expected [{}, "
-                    "+{}) of {} over {} PEs",
-                    p, to_string(pass), b->first_row, b->rows, pe_first_row(rows, pes_, p),
-                    pe_first_row(rows, pes_, p + 1) - pe_first_row(rows, pes_, p), rows, pes_));
-            if (b->bias != (pass == weight_pass::input))
-                return bad(fmt::format("PE {}'s {} block {} biases; only input blocks do", p,
-                                       to_string(pass), b->bias ? "has" : "lacks"));
-        }
     }
     if (s.kind != layer_kind::dense) {
         u64 next = 0;
@@ -323,9 +354,9 @@ bool pe_tile::check_pass(const pe_pass& p, std::string& why) const {
     return true;
 }
 
-bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, u64 start, sparse_vector& v,
-                          u64& mask_done, u64& values_done, std::string& why) {
-    const u64 mask_bytes = u64{masr::mask_words(length)} * 8;
+bool pe_tile::read_vector(u64 address, u32 length, const vector_codec& codec, u64 start,
+                          sparse_vector& v, u64& mask_done, u64& values_done, std::string& why) {
+    const u64 first_bytes = codec.first_read_bytes(length);
     auto read = [&](u64 at, u64 offset, u64 bytes, u64 from) -> bool {
         prepare(read_, tlm::TLM_READ_COMMAND, at, vector_bytes_.data() + offset, bytes);
         sc_time delay = delay_to(from, clock_);
@@ -340,20 +371,19 @@ bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, u64 start, s
         values_done = cycle_of(delay);
         return true;
     };
-    // The mask first: its popcount says how many packed values follow.
-    if (vector_bytes_.size() < mask_bytes) vector_bytes_.resize(mask_bytes);
-    if (!read(address, 0, mask_bytes, start)) return false;
+    // The mask first: its popcount says how many packed values follow (a
+    // dense vector is all read at once).
+    if (vector_bytes_.size() < first_bytes) vector_bytes_.resize(first_bytes);
+    if (!read(address, 0, first_bytes, start)) return false;
     mask_done = values_done;
-    u64 nnz = 0;
-    for (u64 i = 0; i < mask_bytes; ++i)
-        nnz += static_cast<u64>(__builtin_popcount(vector_bytes_[i]));
-    const u64 total = encoded_bytes(length, static_cast<u32>(nnz), value_bytes);
+    const u64 total = codec.total_bytes(vector_bytes_.data(), length);
     if (vector_bytes_.size() < total) vector_bytes_.resize(total);
-    if (total > mask_bytes &&
-        !read(address + mask_bytes, mask_bytes, total - mask_bytes, mask_done))
+    if (total > first_bytes &&
+        !read(address + first_bytes, first_bytes, total - first_bytes, mask_done))
         return false;
-    deserialize(vector_bytes_.data(), length, value_bytes, v);
-    if (length % mask_word_bits != 0 && (v.mask.back() >> (length % mask_word_bits)) != 0) {
+    codec.load(vector_bytes_.data(), length, v);
+    if (codec.format == vector_format::masked && length % mask_word_bits != 0 &&
+        (v.mask.back() >> (length % mask_word_bits)) != 0) {
         why = fmt::format("encoded vector at 0x{:x} has mask bits set past its length {}", address,
                           length);
         return false;
@@ -363,7 +393,7 @@ bool pe_tile::read_vector(u64 address, u32 length, u32 value_bytes, u64 start, s
 
 bool pe_tile::read_activations(slot_state& slot, const pe_pass& p, u64 issue, std::string& why) {
     const pe_slot_setup& s = slot.setup;
-    const u32 vb = slot.activation_bytes;
+    const vector_codec vb{s.activations, slot.activation_bytes};
     u64 mask_done = issue, values_done = issue;
     u64 first = issue, all = issue;
     if (p.pass == weight_pass::input) {
@@ -450,9 +480,78 @@ bool pe_tile::accumulate_part(const u8* block, u64 block_bytes, u64& at, u32 len
     }
     sum += s;
     effectual_macs += pairs;
+    if (!sparsity_.skip_zero_weights || !sparsity_.skip_zero_activations) {
+        count_unskipped_pairs(wm, a, words, length, word_pairs);
+        pairs = 0;
+        for (unsigned k = 0; k < words; ++k) pairs += word_pairs[k];
+    }
+    performed_macs += pairs;
+    fifo_pairs += pairs;
     dense_macs += length;
     mask_words += words;
     at += encoded_bytes(length, nnz, value_bytes);
+    return true;
+}
+
+void pe_tile::count_unskipped_pairs(const u64* weight_mask, const sparse_vector& a, unsigned words,
+                                    u32 length, u8* word_pairs) const {
+    for (unsigned k = 0; k < words; ++k) {
+        const u32 valid_bits = std::min<u32>(mask_word_bits, length - k * mask_word_bits);
+        const u64 valid = valid_bits == 64 ? ~u64{0} : (u64{1} << valid_bits) - 1;
+        const u64 w = sparsity_.skip_zero_weights && weight_mask ? weight_mask[k] : valid;
+        const u64 x = sparsity_.skip_zero_activations ? a.mask[k] : valid;
+        word_pairs[k] = static_cast<u8>(__builtin_popcountll(w & x));
+    }
+}
+
+bool pe_tile::accumulate_dense_part(const u8* block, u64 block_bytes, u64& at, u32 length,
+                                    u32 value_bytes, const sparse_vector& a, i64& sum,
+                                    std::string& why) {
+    const vector_codec rows{vector_format::dense, value_bytes};
+    const u64 bytes = rows.max_bytes(length);
+    if (at + bytes > block_bytes) {
+        why = fmt::format("dense row at byte {} needs {} bytes, block has {}", at, bytes,
+                          block_bytes);
+        return false;
+    }
+    const u8* row = block + at;
+    const unsigned words = masr::mask_words(length);
+    u8* word_pairs = word_pairs_.data() + word_pairs_used_;
+    word_pairs_used_ += words;
+    // The weights' non-zero mask: what a zero-skipping front end detects.
+    thread_local std::vector<u64> weight_mask;
+    weight_mask.assign(words, 0);
+    i64 s = 0;
+    const i16* x = dense_act_.data();
+    if (value_bytes == 1) {
+        for (u32 i = 0; i < length; ++i) {
+            const i16 w = static_cast<i8>(row[i]);
+            s += i64{w} * x[i];
+            weight_mask[i / 64] |= u64{w != 0} << (i % 64);
+        }
+    } else {
+        for (u32 i = 0; i < length; ++i) {
+            const i16 w = static_cast<i16>(static_cast<u16>(row[2 * i] | row[2 * i + 1] << 8));
+            s += i64{w} * x[i];
+            weight_mask[i / 64] |= u64{w != 0} << (i % 64);
+        }
+    }
+    sum += s;
+    u64 effectual = 0;
+    for (unsigned k = 0; k < words; ++k)
+        effectual += static_cast<u64>(__builtin_popcountll(weight_mask[k] & a.mask[k]));
+    effectual_macs += effectual;
+    count_unskipped_pairs(weight_mask.data(), a, words, length, word_pairs);
+    u64 pairs = 0;
+    for (unsigned k = 0; k < words; ++k) pairs += word_pairs[k];
+    performed_macs += pairs;
+    // Without anything to skip there is no front end: the lanes take the row as it streams.
+    if (sparsity_.skip_zero_weights || sparsity_.skip_zero_activations) {
+        fifo_pairs += pairs;
+        mask_words += words;
+    }
+    dense_macs += length;
+    at += bytes;
     return true;
 }
 
@@ -469,6 +568,11 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
         if (b.pass == p.pass) pass_blocks_[b.pe] = &b;
     const u64 words_max = u64{rows_total} * masr::mask_words(length);
     if (word_pairs_.size() < words_max) word_pairs_.resize(words_max);
+    const bool dense_rows = s.weights == weight_format::dense;
+    if (dense_rows) {
+        dense_act_.resize(length);
+        a.decode(dense_act_.data());
+    }
     word_pairs_used_ = 0;
     row_refs_.clear();
     for (u32 pe = 0; pe < pes_; ++pe) {
@@ -497,8 +601,10 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
                 sum = slot.partial[local - 2 * s.units];
             }
             row_ref r{local, pe, static_cast<u32>(word_pairs_used_), 0, at, 0};
-            if (!accumulate_part(block, b.bytes, at, length, slot.weight_bytes, a, prefix, sum,
-                                 why))
+            if (!(dense_rows ? accumulate_dense_part(block, b.bytes, at, length, slot.weight_bytes,
+                                                     a, sum, why)
+                             : accumulate_part(block, b.bytes, at, length, slot.weight_bytes, a,
+                                               prefix, sum, why)))
                 return (why = fmt::format("PE {}'s {} block at 0x{:x}, row {}: {}", pe,
                                           to_string(p.pass), b.sram_address, b.first_row + i, why)),
                        false;
@@ -689,6 +795,7 @@ bool pe_tile::write_output(slot_state& slot, pe_pass& p, u64 first, u64 last, st
     }
     compress_extension ext;
     ext.value_bytes = slot.activation_bytes;
+    ext.format = slot.setup.activations;
     ext.last_offset_cycles = last - first;
     prepare(write_, tlm::TLM_WRITE_COMMAND, p.out_addr, output_bytes_.data(), output_bytes_.size());
     write_.set_extension(&ext);
@@ -841,10 +948,17 @@ bool pe_tile::run_pass(tlm::tlm_generic_payload& trans, pe_pass& p, sc_time& del
     // schedule over the PEs and the weight streams.
     if (!read_activations(slot, p, issue, why)) return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, why);
     start_times(issue);
-    if (!compute_rows(slot, p, why))
-        return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, fmt::format("weights: {}", why));
-    schedule_rows(balance_, pe_start_, lanes_free_);
-    const u64 mac_end = finish_macs(issue);
+    u64 mac_end = 0;
+    if (slot.setup.weights == weight_format::csc) {
+        if (!run_csc_pass(slot, p, issue, why))
+            return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, fmt::format("weights: {}", why));
+        mac_end = last_.mac_end;
+    } else {
+        if (!compute_rows(slot, p, why))
+            return bad(tlm::TLM_GENERIC_ERROR_RESPONSE, fmt::format("weights: {}", why));
+        schedule_rows(balance_, pe_start_, lanes_free_);
+        mac_end = finish_macs(issue);
+    }
 
     // Finishing: NLU over the units as their rows are done, then the compressor.
     u64 done = mac_end;

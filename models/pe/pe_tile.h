@@ -25,9 +25,11 @@
 #include "models/common/log.h"
 #include "models/common/overlap.h"
 #include "models/common/property.h"
+#include "models/common/sparsity.h"
 #include "models/common/stats.h"
 #include "models/common/types.h"
 #include "models/encoding/sparse_vector.h"
+#include "models/pe/eie_cost_model.h"
 #include "models/pe/pe_command.h"
 #include "models/pe/pe_cost_model.h"
 
@@ -47,6 +49,21 @@ struct enum_names<balance_mode> {
         {balance_mode::static_contiguous, "static_contiguous"},
         {balance_mode::static_interleaved, "static_interleaved"},
         {balance_mode::dynamic, "dynamic"}};
+};
+
+// EIE's PE array (arch eie: csc weights), models/pe/eie_cost_model.h.
+struct eie_params : property_group {
+    using property_group::property_group;
+    property<u32> queue_depth{
+        this, "queue_depth", 8, "activation queue entries per PE (EIE: 8, its Fig. 8)", 1, 1024};
+    property<u32> broadcasts_per_cycle{
+        this, "broadcasts_per_cycle",
+        1,    "non-zero activations the leading-non-zero detector broadcasts per cycle (EIE: 1)",
+        1,    64};
+    property<u32> min_column_cycles{
+        this, "min_column_cycles",
+        1,    "cycles a PE spends on a column with none of its entries (the pointer read)",
+        0,    64};
 };
 
 struct pe_params : property_group {
@@ -112,6 +129,7 @@ struct pe_params : property_group {
     property<u32> max_slots{this, "max_slots",
                             256,  "entries of the slot table ((layer, direction) pairs per tile)",
                             1,    65536};
+    eie_params eie{this, "eie", "EIE's PE array, for csc weights (arch eie)"};
 
     void validate() const override;
 };
@@ -124,9 +142,11 @@ public:
     tlm_utils::simple_initiator_socket<pe_tile> weights;
     tlm_utils::simple_initiator_socket<pe_tile> activations;
     tlm_utils::simple_initiator_socket<pe_tile> results;
+    // The pointer SRAM of csc weights (EIE); unbound on a tile without one.
+    tlm_utils::simple_initiator_socket_optional<pe_tile> pointers;
 
     pe_tile(sc_core::sc_module_name name, const pe_params& params, const overlap_params& overlap,
-            sc_core::sc_time clock_period);
+            const sparsity_params& sparsity, sc_core::sc_time clock_period);
 
     // Overrides the params' balance for the following passes (masr-sim --balance).
     void set_balance(balance_mode mode) { balance_ = mode; }
@@ -155,7 +175,14 @@ public:
     u64 rounds = 0;  // finishing passes
     u64 rows = 0;
     u64 effectual_macs = 0;          // MACs with a non-zero weight and a non-zero activation
+    u64 performed_macs = 0;          // MACs the lanes did (zeros included when not skipped)
     u64 dense_macs = 0;              // rows x row length: what a dense engine would do
+    u64 fifo_pairs = 0;              // pairs pushed through the front end's FIFO
+    u64 padding_macs = 0;            // csc: padding entries multiplied
+    u64 lnzd_broadcasts = 0;         // csc: non-zero activations broadcast
+    u64 queue_pushes = 0;            // csc: activation-queue entries written
+    u64 pointer_reads = 0;           // csc: column-pointer pairs read
+    u64 codebook_reads = 0;          // csc: codebook look-ups
     u64 mask_words = 0;              // mask-word pairs ANDed by the front ends
     u64 busy_cycles = 0;             // per pass, first PE start to last PE done
     u64 pe_busy_cycles = 0;          // sum over PEs of their cost-model cycles
@@ -228,6 +255,16 @@ private:
     bool check_pass(const pe_pass& p, std::string& why) const;
     bool read_activations(slot_state& slot, const pe_pass& p, u64 start, std::string& why);
     bool compute_rows(slot_state& slot, const pe_pass& p, std::string& why);
+    // Dense weight rows (weight_format::dense).
+    bool accumulate_dense_part(const u8* block, u64 block_bytes, u64& at, u32 length,
+                               u32 value_bytes, const sparse_vector& a, i64& sum, std::string& why);
+    // The front end's pairs per mask word when zeros are not skipped.
+    void count_unskipped_pairs(const u64* weight_mask, const sparse_vector& a, unsigned words,
+                               u32 length, u8* word_pairs) const;
+    // EIE (csc weights): the columns of the non-zero activations through
+    // every PE, functionally and timed (models/pe/pe_tile_eie.cpp).
+    bool run_csc_pass(slot_state& slot, const pe_pass& p, u64 issue, std::string& why);
+    bool pointer_memory(std::string& why);
     void schedule_rows(balance_mode mode, const std::vector<double>& starts,
                        const std::vector<double>& lanes_free);
     // When each PE can start (its front end and lanes free, the activations).
@@ -248,8 +285,8 @@ private:
     // Reads an encoded vector (mask words, then packed values) through
     // `activations`, the mask read starting at `start` cycles from now;
     // returns false when a read fails.
-    bool read_vector(u64 address, u32 length, u32 value_bytes, u64 start, sparse_vector& v,
-                     u64& mask_done, u64& values_done, std::string& why);
+    bool read_vector(u64 address, u32 length, const vector_codec& codec, u64 start,
+                     sparse_vector& v, u64& mask_done, u64& values_done, std::string& why);
     // Accumulates one encoded part at `at` against activation vector a;
     // records its per-word effectual pairs.
     bool accumulate_part(const u8* block, u64 block_bytes, u64& at, u32 length, u32 value_bytes,
@@ -258,10 +295,12 @@ private:
     void run_pe_row(u32 pe, u32 row);
     bool weight_pointer(std::string& why);
     void invalidate_weights(sc_dt::uint64, sc_dt::uint64) { weight_memory_ = nullptr; }
+    void invalidate_pointers(sc_dt::uint64, sc_dt::uint64) { pointer_memory_ = nullptr; }
     u64 cycle_of(const sc_core::sc_time& delay) const;
 
     const pe_params& params_;
     const overlap_params& overlap_;
+    const sparsity_params& sparsity_;
     const sc_core::sc_time clock_;
     pe_cost_model cost_;
     balance_mode balance_;
@@ -278,6 +317,11 @@ private:
     // their streams with timing-only reads).
     u8* weight_memory_ = nullptr;
     u64 weight_memory_bytes_ = 0;
+    u8* pointer_memory_ = nullptr;
+    u64 pointer_memory_bytes_ = 0;
+    std::vector<u32> csc_columns_;  // non-zero activation columns of the pass
+    std::vector<u32> csc_work_;     // entries by column and PE
+    std::vector<i16> dense_act_;    // the pass's activations, dense
 
     tlm::tlm_generic_payload read_;
     tlm::tlm_generic_payload write_;

@@ -71,6 +71,10 @@ bool sequencer::check_machine() {
     if (h.weight_partition_bytes * h.pes != limits_.weight_sram_bytes)
         return mismatch("bytes of weight SRAM per tile", h.weight_partition_bytes * h.pes,
                         limits_.weight_sram_bytes, "re-run masr-pack with this platform");
+    if (h.pointer_partition_bytes * h.pes != limits_.pointer_sram_bytes &&
+        h.weight_format == static_cast<u64>(weight_format::csc))
+        return mismatch("bytes of pointer SRAM per tile", h.pointer_partition_bytes * h.pes,
+                        limits_.pointer_sram_bytes, "re-run masr-pack with this platform");
     if (h.act_buffer_bytes > limits_.act_buffer_bytes)
         return mismatch("bytes of activation buffer (at least)", h.act_buffer_bytes,
                         limits_.act_buffer_bytes, "use a larger tile.act_buffer.size");
@@ -146,10 +150,11 @@ bool sequencer::load_tiles(sc_time& local) {
                               read_done, "reading weights from DRAM"))
                     return false;
                 sc_time write = std::max(read_done, write_done);
-                if (!transfer(
-                        noc, tlm::TLM_WRITE_COMMAND,
-                        noc_address(slot.tile, tile_weight_sram_base + block.sram_address + at),
-                        burst.data(), n, write, "loading weights into a tile"))
+                if (!transfer(noc, tlm::TLM_WRITE_COMMAND,
+                              noc_address(slot.tile, (block.memory ? tile_pointer_sram_base
+                                                                   : tile_weight_sram_base) +
+                                                         block.sram_address + at),
+                              burst.data(), n, write, "loading weights into a tile"))
                     return false;
                 write_done = write;
                 weight_bytes_loaded += n;

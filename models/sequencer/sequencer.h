@@ -43,8 +43,9 @@ struct sequencer_params : property_group {
 struct machine_limits {
     u32 tiles = 0;
     u32 pes = 0;
-    u64 weight_sram_bytes = 0;  // per tile
-    u64 act_buffer_bytes = 0;   // per tile
+    u64 weight_sram_bytes = 0;   // per tile
+    u64 pointer_sram_bytes = 0;  // per tile (csc weights)
+    u64 act_buffer_bytes = 0;    // per tile
     u64 seq_buffer_bytes = 0;
     u64 dram_bytes = 0;
     u32 tile_counters = 0;

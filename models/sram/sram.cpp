@@ -9,6 +9,11 @@
 namespace masr {
 
 void sram_params::validate() const {
+    if (size == 0 && !optional_)
+        fail(
+            "{}: sram size is 0 bytes, expected at least one row of word_bytes * banks = {} "
+            "bytes",
+            size.where(), u64{word_bytes} * banks);
     const u64 row = u64{word_bytes} * banks;
     if (size % row != 0)
         fail(
@@ -37,11 +42,12 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
     params.validate();
     if (partitions_ == 0 || banks_ % partitions_ != 0 ||
         size_ % (u64{partitions_} * word_bytes_ * partition_banks_) != 0)
-        fail("{}: {} partitions of {} banks ({} bytes of {}-byte words): expected a partition "
-             "count that divides the banks and leaves every partition whole rows of words; for "
-             "a tile's weight SRAM the partitions are its PEs (banks {} must be a multiple of "
-             "pe.pes)",
-             this->name(), partitions_, banks_, size_, word_bytes_, banks_);
+        fail(
+            "{}: {} partitions of {} banks ({} bytes of {}-byte words): expected a partition "
+            "count that divides the banks and leaves every partition whole rows of words; for "
+            "a tile's weight SRAM the partitions are its PEs (banks {} must be a multiple of "
+            "pe.pes)",
+            this->name(), partitions_, banks_, size_, word_bytes_, banks_);
     if (!memory_)
         fail("{}: cannot allocate {} bytes of memory; is size ({}) meant to be that large?",
              this->name(), size_, params.size.where());

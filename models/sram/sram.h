@@ -6,10 +6,10 @@
 // conflicts). See models/sram/README.md for the timing formula.
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
-#include <systemc>
-#include <tlm>
 #include <cstdlib>
 #include <memory>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "models/common/busy_calendar.h"
@@ -21,8 +21,13 @@
 namespace masr {
 
 struct sram_params : property_group {
-    using property_group::property_group;
-    property<u64> size{this, "size", 65536, "capacity in bytes", 1};
+    // optional: a memory a platform may leave out (size 0, the default).
+    explicit sram_params(property_group* parent = nullptr, std::string key = "",
+                         std::string description = "", bool optional = false)
+        : property_group(parent, std::move(key), std::move(description)), optional_(optional) {
+        if (optional) size = 0;
+    }
+    property<u64> size{this, "size", 65536, "capacity in bytes", 0};
     property<u32> word_bytes{
         this, "word_bytes", 8, "bytes per bank word, moved by one port in one cycle", 1, 4096};
     property<u32> banks{this, "banks", 4, "banks; consecutive words go to consecutive banks",
@@ -40,6 +45,10 @@ struct sram_params : property_group {
 
     // size must be a whole number of rows of words across the banks.
     void validate() const override;
+    bool optional() const { return optional_; }
+
+private:
+    bool optional_ = false;
 };
 
 class sram : public sc_core::sc_module {

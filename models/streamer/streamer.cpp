@@ -119,7 +119,8 @@ void streamer::configure(u64 image, sc_time& delay) {
 }
 
 u64 streamer::read_record_slices(const sequence_record& q, u32 tau, u64 from, sparse_vector& out) {
-    const u32 value_bytes = packed_value_bytes(image_.header.activation_bits);
+    const vector_codec codec{static_cast<vector_format>(image_.header.activation_format),
+                             packed_value_bytes(image_.header.activation_bits)};
     out.length = 0;
     out.mask.clear();
     out.values.clear();
@@ -128,38 +129,43 @@ u64 streamer::read_record_slices(const sequence_record& q, u32 tau, u64 from, sp
         const segment_record& seg = image_.segments[q.segment_first + k];
         const u64 address = ctrl_seq_buffer_base + q.base + u64{tau} * q.step_bytes + seg.offset;
         const u32 length = static_cast<u32>(seg.length);
-        const u64 mask_bytes = u64{mask_words(length)} * 8;
+        const u64 first_bytes = codec.first_read_bytes(length);
         if (bytes_.size() < seg.capacity) bytes_.resize(seg.capacity);
-        prepare(read_, tlm::TLM_READ_COMMAND, address, bytes_.data(), mask_bytes);
+        if (first_bytes > seg.capacity) {
+            fault(
+                fmt::format("slice {} at 0x{:x} has a capacity of {} bytes, less than {} "
+                            "elements need",
+                            k, address, seg.capacity, length));
+            return done;
+        }
+        prepare(read_, tlm::TLM_READ_COMMAND, address, bytes_.data(), first_bytes);
         sc_time delay = delay_to(from, clock_);
         memory->b_transport(read_, delay);
         if (read_.is_response_error()) {
-            fault(fmt::format("reading the mask of slice {} at 0x{:x} failed: {}", k, address,
+            fault(fmt::format("reading slice {} at 0x{:x} failed: {}", k, address,
                               read_.get_response_string()));
             return done;
         }
-        u64 nnz = 0;
-        for (u64 i = 0; i < mask_bytes; ++i) nnz += static_cast<u64>(__builtin_popcount(bytes_[i]));
-        const u64 total = encoded_bytes(length, static_cast<u32>(nnz), value_bytes);
+        const u64 total = codec.total_bytes(bytes_.data(), length);
         if (total > seg.capacity) {
-            fault(fmt::format("slice {} at 0x{:x} announces {} values, more than its {} elements",
-                              k, address, nnz, length));
+            fault(fmt::format("slice {} at 0x{:x} announces more values than its {} elements", k,
+                              address, length));
             return done;
         }
         u64 end = cycles_at(sc_core::sc_time_stamp() + delay, clock_);
-        if (total > mask_bytes) {
-            prepare(read_, tlm::TLM_READ_COMMAND, address + mask_bytes, bytes_.data() + mask_bytes,
-                    total - mask_bytes);
+        if (total > first_bytes) {
+            prepare(read_, tlm::TLM_READ_COMMAND, address + first_bytes,
+                    bytes_.data() + first_bytes, total - first_bytes);
             memory->b_transport(read_, delay);
             if (read_.is_response_error()) {
-                fault(fmt::format("reading the values of slice {} at 0x{:x} failed: {}", k,
-                                  address, read_.get_response_string()));
+                fault(fmt::format("reading the values of slice {} at 0x{:x} failed: {}", k, address,
+                                  read_.get_response_string()));
                 return done;
             }
             end = cycles_at(sc_core::sc_time_stamp() + delay, clock_);
         }
         bytes_read += total;
-        deserialize(bytes_.data(), length, value_bytes, slice_);
+        codec.load(bytes_.data(), length, slice_);
         append(out, slice_);
         done = std::max(done, end);
     }
@@ -170,12 +176,13 @@ void streamer::run() {
     wait(start_event_);
     const u32 steps = start_.steps;
     const fixed_format format = image_.format();
-    const u32 value_bytes = packed_value_bytes(format.activation_bits);
+    const vector_codec codec{static_cast<vector_format>(image_.header.activation_format),
+                             packed_value_bytes(format.activation_bits)};
     path_stamp origin;
     origin.advance(start_.origin_cycle, path_part::load);
     origin.advance(now_cycle(clock_), path_part::sync);
-    path_stamp read_free = origin;   // the sequence-buffer read engine
-    path_stamp assembler = origin;   // the assembler, free from its cycle on
+    path_stamp read_free = origin;  // the sequence-buffer read engine
+    path_stamp assembler = origin;  // the assembler, free from its cycle on
     u64 credit_need[2][2] = {{0, 0}, {0, 0}};
     sparse_vector a, b;
     for (u32 l = 0; l < image_.layers.size() && !faulted_; ++l) {
@@ -192,16 +199,17 @@ void streamer::run() {
                         if (q == no_index) continue;
                         const sequence_record& s = image_.sequences[q];
                         if (s.preloaded) continue;
-                        sources = later(sources, arrivals->wait_for(
-                                                     static_cast<u32>(s.counter_base + tau),
-                                                     s.slices));
+                        sources = later(
+                            sources,
+                            arrivals->wait_for(static_cast<u32>(s.counter_base + tau), s.slices));
                     }
                 }
                 path_stamp credit;
                 if (credit_need[d][p] > 0)
-                    credit = arrivals->wait_for(static_cast<u32>(layer.credit(d, p)),
-                                                credit_need[d][p]);
-                if (sources.cycle > read_free.cycle) wait_source_cycles += sources.cycle - read_free.cycle;
+                    credit =
+                        arrivals->wait_for(static_cast<u32>(layer.credit(d, p)), credit_need[d][p]);
+                if (sources.cycle > read_free.cycle)
+                    wait_source_cycles += sources.cycle - read_free.cycle;
                 if (credit.cycle > std::max(sources.cycle, read_free.cycle))
                     wait_credit_cycles += credit.cycle - std::max(sources.cycle, read_free.cycle);
                 const path_stamp ready = later(later(sources, credit), read_free);
@@ -237,16 +245,17 @@ void streamer::run() {
                 const path_stamp begin = later(read_free, assembler);
                 assembler = begin.advanced(begin.cycle + cycles, path_part::merge);
                 assemble_cycles += cycles;
-                const path_stamp done = assembler.advanced(assembler.cycle + latency_,
-                                                           path_part::merge);
+                const path_stamp done =
+                    assembler.advanced(assembler.cycle + latency_, path_part::merge);
 
                 const sparse_vector x = sparse_vector::encode(dense_);
                 send_action s;
                 s.stamp = done;
-                s.bytes.resize(encoded_bytes(x.length, x.nnz(), value_bytes));
-                serialize(x, value_bytes, s.bytes.data());
+                s.bytes.resize(codec.bytes(x.length, x.nnz()));
+                codec.store(x, s.bytes.data());
                 s.tiles = image_.group(l, d);
-                s.address = noc_address(s.tiles.front(), tile_act_buffer_base + layer.x_region(d, p));
+                s.address =
+                    noc_address(s.tiles.front(), tile_act_buffer_base + layer.x_region(d, p));
                 s.counter = static_cast<u32>(layer.x_counter(d, p));
                 queue_.push(done.cycle, std::move(s));
                 credit_need[d][p] += layer.slices;

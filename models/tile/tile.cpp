@@ -3,11 +3,12 @@
 namespace masr {
 
 tile::tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
-           const overlap_params& overlap, sc_core::sc_time clock_period)
+           const overlap_params& overlap, const sparsity_params& sparsity,
+           sc_core::sc_time clock_period)
     : sc_module(name),
       network_interface("ni", params.ni, clock_period, tile_ni_base),
       local_bus("bus", params.bus, clock_period),
-      pe("pe", params.pe, overlap, clock_period),
+      pe("pe", params.pe, overlap, sparsity, clock_period),
       controller("ctrl", index, overlap, clock_period),
       weight_sram("weight_sram", params.weight_sram, clock_period, params.pe.pes),
       act_buffer("act_buffer", params.act_buffer, clock_period),
@@ -21,6 +22,13 @@ tile::tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
     local_bus.map(tile_act_buffer_base, params.act_buffer.size, 1, "act_buffer");
     local_bus.out.bind(controller.control);
     local_bus.map(tile_ctrl_base, tile_ctrl_size, 2, "ctrl");
+    if (params.pointer_sram.size > 0) {
+        pointer_sram = std::make_unique<sram>("pointer_sram", params.pointer_sram, clock_period,
+                                              params.pe.pes);
+        local_bus.out.bind(pointer_sram->in);
+        local_bus.map(tile_pointer_sram_base, params.pointer_sram.size, 3, "pointer_sram");
+        pe.pointers.bind(pointer_sram->in);
+    }
 
     pe.weights.bind(weight_sram.in);
     pe.activations.bind(act_buffer.in);

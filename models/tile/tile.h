@@ -7,6 +7,7 @@
 // controller. The controller drives the PE tile, which reads weights and
 // activations and writes its results through the compressor into the
 // activation buffer; the controller then sends them out through the NI.
+#include <memory>
 #include <systemc>
 
 #include "models/bus/bus.h"
@@ -27,6 +28,10 @@ struct tile_params : property_group {
     sram_params weight_sram{this, "weight_sram",
                             "weight SRAM banks (packed weight blocks), split into one partition "
                             "of banks per PE"};
+    sram_params pointer_sram{this, "pointer_sram",
+                             "column-pointer SRAM of csc weights (EIE), one partition per PE; "
+                             "size 0: none (MASR and dense need no pointers)",
+                             true};
     sram_params act_buffer{this, "act_buffer",
                            "activation buffer (x_t and h_t-1 slots, output slices)"};
     compressor_params compressor{this, "compressor", "activation compressor"};
@@ -37,13 +42,15 @@ struct tile_params : property_group {
 class tile : public sc_core::sc_module {
 public:
     tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
-         const overlap_params& overlap, sc_core::sc_time clock_period);
+         const overlap_params& overlap, const sparsity_params& sparsity,
+         sc_core::sc_time clock_period);
 
     ni network_interface;
     bus local_bus;
     pe_tile pe;
     tile_ctrl controller;
     sram weight_sram;
+    std::unique_ptr<sram> pointer_sram;  // when tile.pointer_sram.size > 0
     sram act_buffer;
     compressor act_compressor;
 

@@ -130,10 +130,15 @@ void tile_ctrl::setup_slot(tlm::tlm_generic_payload& trans) {
     p.units_total = static_cast<u32>(m.layer.units);
     p.first_unit = static_cast<u32>(m.slot.first_unit);
     p.units = static_cast<u32>(m.slot.units);
+    p.weights = static_cast<weight_format>(m.layer.weight_format);
+    p.csc.code_bits = static_cast<u32>(m.layer.weight_code_bits);
+    p.csc.weight_bits = static_cast<u32>(m.layer.weight_bits);
+    p.csc.index_bits = static_cast<u32>(m.layer.index_bits);
+    p.activations = static_cast<vector_format>(m.layer.activation_format);
     for (const block_record& b : m.blocks)
         p.blocks.push_back({static_cast<weight_pass>(b.pass), static_cast<u32>(b.pe),
                             static_cast<u32>(b.first_row), static_cast<u32>(b.rows), b.bias != 0,
-                            b.sram_address, b.bytes});
+                            b.sram_address, b.bytes, static_cast<block_memory>(b.memory)});
     for (const segment_record& seg : m.segments)
         p.segments.push_back(
             {static_cast<u32>(seg.first), static_cast<u32>(seg.length), seg.offset});
@@ -144,11 +149,11 @@ void tile_ctrl::setup_slot(tlm::tlm_generic_payload& trans) {
     pe->b_transport(command_, delay);
     command_.clear_extension(&command);
     if (command_.is_response_error())
-        return refuse(fmt::format("the PE refused the slot's setup: {}",
-                                  command_.get_response_string()));
+        return refuse(
+            fmt::format("the PE refused the slot's setup: {}", command_.get_response_string()));
     u64 counters = 4;
-    counters = std::max({counters, m.slot.h_counter0 + 1, m.slot.h_counter1 + 1,
-                         m.slot.rh_counter + 1});
+    counters =
+        std::max({counters, m.slot.h_counter0 + 1, m.slot.h_counter1 + 1, m.slot.rh_counter + 1});
     for (u32 d = 0; d < 2; ++d)
         for (u32 q = 0; q < 2; ++q) counters = std::max(counters, m.layer.x_counter(d, q) + 1);
     if (seen_.size() < counters) seen_.resize(counters, 0);
@@ -171,10 +176,11 @@ bool tile_ctrl::pass(pe_pass& p, const program_slot& s) {
         return false;
     }
     p = command.pass();
-    log.debug("layer {} direction {}: {} pass at cycle {}: inputs read +{}, front ends free +{}, "
-              "output +{} ({} bytes)",
-              s.message.slot.layer, s.message.slot.direction, to_string(p.pass),
-              now_cycle(clock_), p.inputs_read, p.frontend_free, p.output_ready, p.out_bytes);
+    log.debug(
+        "layer {} direction {}: {} pass at cycle {}: inputs read +{}, front ends free +{}, "
+        "output +{} ({} bytes)",
+        s.message.slot.layer, s.message.slot.direction, to_string(p.pass), now_cycle(clock_),
+        p.inputs_read, p.frontend_free, p.output_ready, p.out_bytes);
     return true;
 }
 
@@ -215,8 +221,8 @@ void tile_ctrl::queue_credit(const program_slot& s, u32 parity, const path_stamp
     send_action a;
     a.credit = true;
     a.stamp = at;
-    a.counter = static_cast<u32>(s.message.layer.credit(
-        static_cast<u32>(s.message.slot.direction), parity));
+    a.counter = static_cast<u32>(
+        s.message.layer.credit(static_cast<u32>(s.message.slot.direction), parity));
     queue_.push(at.cycle, std::move(a));
 }
 
@@ -290,8 +296,8 @@ void tile_ctrl::run_round(program_slot& s, u32 t, u32 steps) {
 
     if (kind == layer_kind::gru) {
         // r * h to the whole group, then the candidate round once all of it is in.
-        queue_slice(s, rec, ready, slot.rh_region, static_cast<u32>(slot.rh_counter), true,
-                    false, tau);
+        queue_slice(s, rec, ready, slot.rh_region, static_cast<u32>(slot.rh_counter), true, false,
+                    tau);
         record(0, round_start, ready.cycle);
         const path_stamp rh_ready = wait_counter(slot.rh_counter, group);
         const path_stamp start3 = later(rh_ready, pe_free_);
@@ -329,7 +335,8 @@ void tile_ctrl::compute() {
     for (std::size_t i = 0; i < program_.size() && !faulted_;) {
         // The slots of one layer (forward, then backward) run step by step together.
         std::size_t j = i;
-        while (j < program_.size() && program_[j].message.slot.layer == program_[i].message.slot.layer)
+        while (j < program_.size() &&
+               program_[j].message.slot.layer == program_[i].message.slot.layer)
             ++j;
         for (u32 t = 0; t < steps && !faulted_; ++t)
             for (std::size_t k = i; k < j && !faulted_; ++k) run_round(program_[k], t, steps);
@@ -379,8 +386,8 @@ void tile_ctrl::send() {
                               a.out_addr, transfer_.get_response_string()));
             continue;
         }
-        arrival.sent = a.stamp.advanced(cycles_at(sc_core::sc_time_stamp() + read, clock_),
-                                        path_part::noc);
+        arrival.sent =
+            a.stamp.advanced(cycles_at(sc_core::sc_time_stamp() + read, clock_), path_part::noc);
         for (const destination& d : a.to) {
             multicast_extension group;
             prepare(transfer_, tlm::TLM_WRITE_COMMAND, d.address, a.data.data(), bytes);

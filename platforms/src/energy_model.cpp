@@ -1,14 +1,16 @@
 #include "platforms/src/energy_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/common/error.h"
 
 namespace masr {
 
-const char* const energy_components[] = {"mac",        "frontend",   "fifo",    "weight_sram",
-                                         "act_buffer", "seq_buffer", "dram",    "noc",
-                                         "nlu",        "compressor", "control", "leakage"};
+const char* const energy_components[] = {
+    "mac",   "frontend", "fifo",         "weight_sram", "pointer_sram", "lnzd",
+    "queue", "codebook", "accumulators", "act_buffer",  "seq_buffer",   "dram",
+    "noc",   "nlu",      "compressor",   "control",     "leakage"};
 const std::size_t energy_component_count = sizeof(energy_components) / sizeof(char*);
 
 namespace {
@@ -70,6 +72,25 @@ double memory_area_um2(const sram_params& p, const technology_params& t) {
     return p.off_chip ? 0.0 : static_cast<double>(p.size) * t.sram.area_um2_per_byte;
 }
 
+// Nodes of a leading-non-zero detector tree over `pes` PEs (EIE: 21 for 64).
+double lnzd_nodes(u32 pes, const technology_params& t) {
+    const u32 fan_in = static_cast<u32>(t.units.lnzd_fan_in);
+    u32 nodes = 0;
+    for (u32 level = pes; level > 1;) {
+        level = (level + fan_in - 1) / fan_in;
+        nodes += level;
+    }
+    return nodes;
+}
+
+// The most rows any PE accumulates in one pass of the image.
+double max_rows_per_pe(const model_image& image, u32 pes) {
+    u64 most = 0;
+    for (const block_record& b : image.blocks) most = std::max(most, b.rows);
+    (void)pes;
+    return static_cast<double>(most);
+}
+
 }  // namespace
 
 nlohmann::json energy_report::to_json() const {
@@ -98,31 +119,57 @@ energy_report account_energy(const masr_system& system, const technology_params&
     r.seconds = static_cast<double>(cycles) / cfg.clock_hz;
 
     const pe_params& pe = cfg.tile.pe;
-    const fixed_format f = system.seq.image().format();
-    const double wb = f.weight_bits, ab = f.activation_bits;
+    const model_image& image = system.seq.image();
+    const fixed_format f = image.format();
+    const bool csc = image.header.weight_format == static_cast<u64>(weight_format::csc);
+    // EIE expands its 4-bit codes to 16-bit weights and computes in 16 bits
+    // (its section IV); every other weight meets the multiplier at its own width.
+    const double wb = csc && image.header.weight_code_bits ? 16 : f.weight_bits;
+    const double ab = f.activation_bits;
+    // A front end (and its FIFO) exists where there is something to skip.
+    const bool frontend =
+        !csc && (cfg.sparsity.skip_zero_weights || cfg.sparsity.skip_zero_activations);
+    const double fifo_entry_bits = wb + ab + 8;  // weight, activation and a row tag
     for (const auto& tile : system.tiles) {
         const std::string pe_scope = tile.pe.name();
-        const u64 effectual = c(pe_scope, "effectual_macs");
+        const u64 performed = c(pe_scope, "performed_macs");
         const u64 dense = c(pe_scope, "dense_macs");
-        r.performed_macs += effectual;
-        r.skipped_macs += dense - effectual;
-        acc.energy("mac", pe_scope, static_cast<double>(effectual) * t.mac_pj(wb, ab));
+        r.performed_macs += performed;
+        r.skipped_macs += dense - std::min(dense, performed);
+        acc.energy("mac", pe_scope, static_cast<double>(performed) * t.mac_pj(wb, ab));
         acc.energy("frontend", pe_scope,
                    static_cast<double>(c(pe_scope, "mask_words")) * t.units.frontend_pj_per_word);
-        // Each effectual pair is pushed into and popped from the FIFO: the
-        // weight, the activation and a row tag.
-        const double entry_bits = wb + ab + 8;
+        // Each pair is pushed into and popped from the FIFO.
         acc.energy("fifo", pe_scope,
-                   static_cast<double>(effectual) * 2 * entry_bits * t.reg.pj_per_bit);
+                   static_cast<double>(c(pe_scope, "fifo_pairs")) * 2 * fifo_entry_bits *
+                       t.reg.pj_per_bit);
+        acc.energy("lnzd", pe_scope,
+                   static_cast<double>(c(pe_scope, "lnzd_broadcasts")) * lnzd_nodes(pe.pes, t) *
+                       t.units.lnzd_pj_per_node);
+        acc.energy("queue", pe_scope,
+                   static_cast<double>(c(pe_scope, "queue_pushes")) * 2 * t.units.queue_entry_bits *
+                       t.reg.pj_per_bit);
+        acc.energy(
+            "codebook", pe_scope,
+            static_cast<double>(c(pe_scope, "codebook_reads")) * t.units.codebook_pj_per_read);
+        // EIE accumulates each entry into its row's register (read, add, write);
+        // MASR's lanes keep a row's sum in the MAC's own register.
+        if (csc)
+            acc.energy("accumulators", pe_scope,
+                       static_cast<double>(performed) * 2 * f.accumulator_bits * t.reg.pj_per_bit);
         acc.energy("nlu", pe_scope,
                    static_cast<double>(c(pe_scope, "nlu_ops")) * t.units.nlu_op_pj);
         acc.energy("weight_sram", tile.weight_sram.name(),
                    memory_pj(tile.weight_sram, cfg.tile.weight_sram, t, c));
+        if (tile.pointer_sram)
+            acc.energy("pointer_sram", tile.pointer_sram->name(),
+                       memory_pj(*tile.pointer_sram, cfg.tile.pointer_sram, t, c));
         acc.energy("act_buffer", tile.act_buffer.name(),
                    memory_pj(tile.act_buffer, cfg.tile.act_buffer, t, c));
-        acc.energy("compressor", tile.act_compressor.name(),
-                   static_cast<double>(c(tile.act_compressor.name(), "elements")) *
-                       t.units.compress_pj_per_element);
+        if (cfg.sparsity.compact_activations || csc)
+            acc.energy("compressor", tile.act_compressor.name(),
+                       static_cast<double>(c(tile.act_compressor.name(), "elements")) *
+                           t.units.compress_pj_per_element);
         acc.energy("control", tile.network_interface.name(),
                    static_cast<double>(c(tile.network_interface.name(), "arrivals")) *
                        t.control.counter_bits * t.reg.pj_per_bit);
@@ -153,10 +200,25 @@ energy_report account_energy(const masr_system& system, const technology_params&
     // Area.
     const double tiles = cfg.tiles;
     acc.area("mac", tiles * pe.pes * pe.lanes * t.mac_area_um2(wb, ab));
-    acc.area("frontend", tiles * pe.pes * t.units.frontend_area_um2);
-    acc.area("fifo", tiles * pe.pes * pe.fifo_depth * (wb + ab + 8) * t.reg.area_um2_per_bit);
+    if (frontend) {
+        acc.area("frontend", tiles * pe.pes * t.units.frontend_area_um2);
+        acc.area("fifo", tiles * pe.pes * pe.fifo_depth * fifo_entry_bits * t.reg.area_um2_per_bit);
+    }
+    if (csc) {
+        acc.area("lnzd", tiles * lnzd_nodes(pe.pes, t) * t.units.lnzd_area_um2_per_node);
+        acc.area("queue", tiles * pe.pes * pe.eie.queue_depth * t.units.queue_entry_bits *
+                              t.reg.area_um2_per_bit);
+        if (image.header.weight_code_bits)
+            acc.area("codebook", tiles * pe.pes * 16.0 * (1u << image.header.weight_code_bits) *
+                                     t.reg.area_um2_per_bit);
+        // One accumulator register per row a PE holds at most (a slot's rows / PEs).
+        acc.area("accumulators", tiles * pe.pes * max_rows_per_pe(image, pe.pes) *
+                                     f.accumulator_bits * t.reg.area_um2_per_bit);
+        acc.area("pointer_sram", tiles * memory_area_um2(cfg.tile.pointer_sram, t));
+    }
     acc.area("nlu", tiles * t.units.nlu_area_um2);
-    acc.area("compressor", tiles * t.units.compressor_area_um2);
+    if (cfg.sparsity.compact_activations || csc)
+        acc.area("compressor", tiles * t.units.compressor_area_um2);
     acc.area("weight_sram", tiles * memory_area_um2(cfg.tile.weight_sram, t));
     acc.area("act_buffer", tiles * memory_area_um2(cfg.tile.act_buffer, t));
     acc.area("seq_buffer", memory_area_um2(cfg.seq_buffer, t));

@@ -116,7 +116,7 @@ void apply_setting(platform_config& config, const std::string& spec) {
 
 int run(int argc, char** argv) {
     std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir, trace_kind,
-        balance, config_out, tech_path;
+        balance, config_out, tech_path, arch;
     u32 tiles = 0, steps = 0;
     std::vector<std::string> log_levels, settings;
     po::options_description options(usage);
@@ -127,6 +127,9 @@ int run(int argc, char** argv) {
         "workload file (workloads/*.yaml): the network, its input and the golden reference")(
         "image", po::value(&image_path)->value_name("model.img"),
         "run this model image (masr-pack) instead of compiling the workload")(
+        "arch", po::value(&arch)->value_name("masr|eie|dense"),
+        "the machine: masr, eie (EIE's compressed columns; use platforms/eie.yaml) or dense (no "
+        "sparsity exploited); overrides the platform's arch")(
         "tiles", po::value(&tiles)->value_name("N"),
         "override the platform's tile count (the NoC size is re-derived unless it still fits)")(
         "tech", po::value(&tech_path)->value_name("FILE"),
@@ -199,11 +202,19 @@ int run(int argc, char** argv) {
             config.noc.rows = 0;
         }
     }
+    if (!arch.empty()) {
+        accelerator_arch a;
+        if (!enum_from_string(arch, a)) fail("--arch is '{}', expected masr, eie or dense", arch);
+        config.arch = a;
+    }
+    config.resolve_arch();
     config.validate();
     std::optional<u64> seed;
     if (vm.count("seed")) seed = vm["seed"].as<u64>();
     workload w = workload::load(workload_path, seed);
     if (!input_path.empty()) w.set_input(read_npy_matrix(input_path, w.input_size), input_path);
+    const std::string adapted = adapt_workload(config, w);
+    if (!adapted.empty() && !vm.count("quiet")) std::cerr << "masr-sim: " << adapted << "\n";
     if (!config_out.empty())
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
 

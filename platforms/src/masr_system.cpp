@@ -11,7 +11,7 @@ masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cf
       tiles("tile", cfg.tiles,
             [&cfg](const char* tile_name, std::size_t index) {
                 return new tile(tile_name, static_cast<u32>(index), cfg.tile, cfg.overlap,
-                                cfg.clock_period());
+                                cfg.sparsity, cfg.clock_period());
             }),
       ctrl_ni("ctrl_ni", cfg.ctrl_ni, cfg.clock_period(), ctrl_ni_base),
       ctrl_bus("ctrl_bus", cfg.ctrl_bus, cfg.clock_period()),

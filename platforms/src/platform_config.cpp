@@ -25,6 +25,46 @@ void platform_config::load_file(const std::string& path) {
                           ? tech_file.string()
                           : (std::filesystem::path(path).parent_path() / tech_file).string();
     load_technology(technology_path, technology.where());
+    resolve_arch();
+}
+
+void platform_config::resolve_arch() {
+    const bool dense = arch == accelerator_arch::dense;
+    for (property<bool>* p : {&sparsity.compact_weights, &sparsity.skip_zero_weights,
+                              &sparsity.compact_activations, &sparsity.skip_zero_activations})
+        if (!p->is_set()) *p = !dense;
+    pe_params& pe = tile.pe;
+    if (arch != accelerator_arch::eie) {
+        if (!pe.balance.is_set())
+            pe.balance = dense ? balance_mode::static_contiguous : balance_mode::dynamic;
+        return;
+    }
+    const std::string why = "; platforms/eie.yaml is EIE's published configuration";
+    for (const property<bool>* p : {&sparsity.compact_weights, &sparsity.skip_zero_weights,
+                                    &sparsity.compact_activations, &sparsity.skip_zero_activations})
+        if (p->is_set())
+            fail(
+                "{}: sparsity.{} is set, but arch eie has its own fixed format (csc weights, "
+                "dense activations, zero activations skipped)",
+                p->where(), p->name());
+    if (pe.balance.is_set() && pe.balance != balance_mode::static_interleaved)
+        fail(
+            "{}: tile.pe.balance is {}, but EIE interleaves rows over its PEs statically: "
+            "expected static_interleaved (or leave it out){}",
+            pe.balance.where(), enum_to_string(pe.balance.get()), why);
+    pe.balance = balance_mode::static_interleaved;
+    if (pe.lanes != 1)
+        fail("{}: tile.pe.lanes is {}, but an EIE PE has one MAC: expected 1{}", pe.lanes.where(),
+             pe.lanes.get(), why);
+    if (tile.pointer_sram.size == 0)
+        fail(
+            "{}: arch eie needs a pointer SRAM for its column pointers: set "
+            "tile.pointer_sram.size (EIE: 32 KB per PE){}",
+            arch.where(), why);
+}
+
+u32 platform_config::shared_weight_levels() const {
+    return arch == accelerator_arch::eie && eie.codebook ? 1u << eie.code_bits : 0;
 }
 
 void platform_config::load_technology(const std::string& path, const std::string& from) {
@@ -60,10 +100,19 @@ void platform_config::validate() const {
         fail("{}: tile.act_buffer.size is {} bytes, expected at most {}",
              tile.act_buffer.size.where(), tile.act_buffer.size.get(),
              tile_ctrl_base - tile_act_buffer_base);
-    if (tile.weight_sram.size > tile_act_buffer_base - tile_weight_sram_base)
+    if (tile.weight_sram.size > tile_pointer_sram_base - tile_weight_sram_base)
         fail("{}: tile.weight_sram.size is {} bytes, expected at most {}",
              tile.weight_sram.size.where(), tile.weight_sram.size.get(),
-             tile_act_buffer_base - tile_weight_sram_base);
+             tile_pointer_sram_base - tile_weight_sram_base);
+    if (tile.pointer_sram.size > tile_act_buffer_base - tile_pointer_sram_base)
+        fail("{}: tile.pointer_sram.size is {} bytes, expected at most {}",
+             tile.pointer_sram.size.where(), tile.pointer_sram.size.get(),
+             tile_act_buffer_base - tile_pointer_sram_base);
+    if (tile.pointer_sram.size % tile.pe.pes != 0)
+        fail(
+            "{}: tile.pointer_sram.size is {} bytes, expected a multiple of tile.pe.pes ({}): "
+            "each PE has its own partition",
+            tile.pointer_sram.size.where(), tile.pointer_sram.size.get(), tile.pe.pes.get());
     (void)clock_period();
 }
 
@@ -93,6 +142,19 @@ mapping_target platform_config::target() const {
     t.tile_counters = tile.ni.counters;
     t.ctrl_counters = ctrl_ni.counters;
     t.directions = mapping.directions;
+    switch (arch.get()) {
+        case accelerator_arch::eie:
+            t.weights = weight_format::csc;
+            t.activations = vector_format::dense;
+            t.csc.code_bits = eie.codebook ? eie.code_bits.get() : 0;
+            t.csc.index_bits = eie.index_bits;
+            t.pointer_sram_bytes = tile.pointer_sram.size;
+            break;
+        default:
+            t.weights = sparsity.compact_weights ? weight_format::masked : weight_format::dense;
+            t.activations =
+                sparsity.compact_activations ? vector_format::masked : vector_format::dense;
+    }
     return t;
 }
 
@@ -101,6 +163,7 @@ machine_limits platform_config::limits() const {
     m.tiles = tiles;
     m.pes = tile.pe.pes;
     m.weight_sram_bytes = tile.weight_sram.size;
+    m.pointer_sram_bytes = tile.pointer_sram.size;
     m.act_buffer_bytes = tile.act_buffer.size;
     m.seq_buffer_bytes = seq_buffer.size;
     m.dram_bytes = dram.size;

@@ -10,6 +10,7 @@
 #include "models/bus/bus.h"
 #include "models/common/overlap.h"
 #include "models/common/property.h"
+#include "models/common/sparsity.h"
 #include "models/ni/ni.h"
 #include "models/noc/noc.h"
 #include "models/sequencer/sequencer.h"
@@ -28,6 +29,33 @@ struct mapping_params : property_group {
         "(separate when the tile count is even)"};
 };
 
+// Which machine the platform is: MASR, the dense baseline (no sparsity
+// exploited) or EIE (Han et al., ISCA 2016: csc weights, dense activations,
+// non-zero activations broadcast to column-holding PEs).
+enum class accelerator_arch { masr, dense, eie };
+template <>
+struct enum_names<accelerator_arch> {
+    static constexpr std::pair<accelerator_arch, const char*> table[] = {
+        {accelerator_arch::masr, "masr"},
+        {accelerator_arch::dense, "dense"},
+        {accelerator_arch::eie, "eie"}};
+};
+
+struct eie_format_params : property_group {
+    using property_group::property_group;
+    property<bool> codebook{this, "codebook", true,
+                            "weights shared into a 2^code_bits-entry codebook per layer direction "
+                            "(EIE); false: the quantized weight itself in each entry"};
+    property<u32> code_bits{this, "code_bits", 4, "bits of a weight code (EIE: 4)", 1, 8};
+    property<u32> index_bits{this,
+                             "index_bits",
+                             4,
+                             "bits of an entry's relative row index (EIE: 4; longer gaps need "
+                             "padding zeros)",
+                             1,
+                             8};
+};
+
 struct platform_config : property_group {
     platform_config() : property_group(nullptr, "", "") {}
 
@@ -36,6 +64,15 @@ struct platform_config : property_group {
         this, "clock_hz", 800e6, "clock of tiles, NoC and control node (Hz); EIE ran at 800 MHz",
         1e3,  1e11};
     property<u32> tiles{this, "tiles", 1, "number of tiles", 1, 4096};
+    property<accelerator_arch> arch{
+        this, "arch", accelerator_arch::masr,
+        "masr, dense (no sparsity exploited: every weight and activation stored and multiplied) "
+        "or eie (EIE's compressed columns, dense activations, broadcast of non-zero "
+        "activations; platforms/eie.yaml)"};
+    sparsity_params sparsity{this, "sparsity",
+                             "which sparsity masr and dense exploit (arch dense: none, unless "
+                             "set here); not used by eie"};
+    eie_format_params eie{this, "eie", "EIE's weight format (arch eie)"};
     property<std::string> technology{this, "technology", "technology/cmos45.yaml",
                                      "technology file for the energy and area model, relative to "
                                      "the platform file"};
@@ -71,6 +108,14 @@ public:
     void load_technology(const std::string& path, const std::string& from);
     // Commented YAML of every value, defaults included.
     void dump(std::ostream& out) const;
+    // Fills what the architecture implies and the file did not set (arch
+    // dense: no sparsity, static balance; eie: interleaved rows) and checks
+    // the rest against it. Call after the last override (--set, --arch);
+    // calling it again after another change re-derives the defaults.
+    void resolve_arch();
+    // arch eie with a codebook: the workload's weights must be shared first
+    // (workloads/src/weight_sharing.h), into this many values (0 included).
+    u32 shared_weight_levels() const;
 
     // The clock period, a whole number of SystemC time-resolution units (so
     // that cycles convert to time and back exactly at any clock).

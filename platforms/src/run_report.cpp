@@ -21,6 +21,9 @@ nlohmann::json run_summary::to_json() const {
     nlohmann::json j = {{"platform", platform},
                         {"workload", workload},
                         {"tiles", tiles},
+                        {"arch", arch},
+                        {"mac_units", mac_units},
+                        {"sram_bytes", sram_bytes},
                         {"steps", steps},
                         {"clock_hz", clock_hz},
                         {"cycles", cycles},
@@ -29,6 +32,7 @@ nlohmann::json run_summary::to_json() const {
                         {"audio_seconds", audio_seconds},
                         {"real_time_factor", real_time_factor},
                         {"effectual_macs", effectual_macs},
+                        {"performed_macs", performed_macs},
                         {"dense_macs", dense_macs},
                         {"mac_utilization", mac_utilization},
                         {"tile_imbalance", tile_imbalance},
@@ -89,22 +93,22 @@ void run_summary::print_timing(std::ostream& out) const {
                       : 0.0;
     };
     out << fmt::format(
-        "platform          {} ({} tiles, {:.0f} MHz)\n"
+        "platform          {} ({}: {} tiles, {} MAC units, {:.0f} MHz)\n"
         "workload          {} ({} time steps, {:.2f} s of audio)\n"
         "cycles            {} (after {} cycles of loading)\n"
         "latency           {:.6f} s\n"
         "real-time factor  {:.1f}x (audio seconds per accelerator second)\n"
-        "effectual MACs    {} of {} dense ({:.1f} %)\n"
+        "effectual MACs    {} of {} dense ({:.1f} %), {} performed\n"
         "MAC utilization   {:.1f} %\n"
         "load imbalance    {:.1f} % across tiles, {:.1f} % across PEs\n"
         "critical path     compute {:.1f} %, NoC {:.1f} %, sync {:.1f} %, merge {:.1f} %, "
         "sequence buffer {:.1f} %\n"
         "host time         {:.2f} s ({:.1f} M effectual MACs per host second)\n",
-        platform, tiles, clock_hz / 1e6, workload, steps, audio_seconds, cycles, load_cycles,
-        seconds, real_time_factor, effectual_macs, dense_macs,
-        dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, 100 * mac_utilization,
-        100 * tile_imbalance, 100 * pe_imbalance, share(1), share(2), share(3), share(4), share(5),
-        host_seconds, macs_per_host_second / 1e6);
+        platform, arch, tiles, mac_units, clock_hz / 1e6, workload, steps, audio_seconds, cycles,
+        load_cycles, seconds, real_time_factor, effectual_macs, dense_macs,
+        dense_macs ? 100.0 * effectual_macs / dense_macs : 0.0, performed_macs,
+        100 * mac_utilization, 100 * tile_imbalance, 100 * pe_imbalance, share(1), share(2),
+        share(3), share(4), share(5), host_seconds, macs_per_host_second / 1e6);
 }
 
 std::vector<round_activity> all_activity(const masr_system& system) {
@@ -121,6 +125,11 @@ run_summary summarize(const masr_system& system, const std::string& workload, do
     s.platform = cfg.name;
     s.workload = workload;
     s.tiles = cfg.tiles;
+    s.arch = enum_to_string(cfg.arch.get());
+    s.mac_units = u64{cfg.tiles} * cfg.tile.pe.pes * cfg.tile.pe.lanes;
+    s.sram_bytes = u64{cfg.tiles} * (cfg.tile.weight_sram.size + cfg.tile.pointer_sram.size +
+                                     cfg.tile.act_buffer.size) +
+                   (cfg.seq_buffer.off_chip ? 0 : cfg.seq_buffer.size.get());
     s.steps = system.seq.steps();
     s.clock_hz = cfg.clock_hz;
     s.load_cycles = system.seq.start_cycle();
@@ -133,6 +142,7 @@ run_summary summarize(const masr_system& system, const std::string& workload, do
     u64 stall = 0, makespan = 0;
     for (const auto& t : system.tiles) {
         s.effectual_macs += t.pe.effectual_macs;
+        s.performed_macs += t.pe.performed_macs;
         s.dense_macs += t.pe.dense_macs;
         stall += t.pe.stall_imbalance;
         makespan += t.pe.makespan_cycles;
@@ -169,7 +179,8 @@ void account_energy(run_summary& summary, const simulation& sim) {
 matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32 layer, u32 steps) {
     const layer_record& l = image.layers.at(layer);
     const fixed_format f = image.format();
-    const u32 value_bytes = packed_value_bytes(f.activation_bits);
+    const vector_codec codec{static_cast<vector_format>(image.header.activation_format),
+                             packed_value_bytes(f.activation_bits)};
     const u32 units = static_cast<u32>(l.units);
     const bool concat = l.bidirectional && l.merge == static_cast<u64>(merge_mode::concat);
     matrix<i16> out(steps, concat ? 2 * units : units);
@@ -186,7 +197,7 @@ matrix<i16> read_layer_output(masr_system& system, const model_image& image, u32
                 system.debug_read(
                     ctrl_seq_buffer_base + q.base + u64{t} * q.step_bytes + seg.offset,
                     bytes.data(), seg.capacity);
-                deserialize(bytes.data(), static_cast<u32>(seg.length), value_bytes, slice);
+                codec.load(bytes.data(), static_cast<u32>(seg.length), slice);
                 dense.resize(seg.length);
                 slice.decode(dense.data());
                 for (u64 e = 0; e < seg.length; ++e) {

@@ -20,6 +20,9 @@ struct run_summary {
     std::string platform;
     std::string workload;
     u32 tiles = 0;
+    std::string arch;    // masr, dense or eie
+    u64 mac_units = 0;   // tiles x PEs x lanes
+    u64 sram_bytes = 0;  // on-chip SRAM: weights, pointers, activation and sequence buffers
     u32 steps = 0;
     double clock_hz = 0;
     u64 cycles = 0;       // start of the run to the last output slice in the sequence buffer
@@ -28,6 +31,7 @@ struct run_summary {
     double audio_seconds = 0;
     double real_time_factor = 0;  // audio seconds per accelerator second
     u64 effectual_macs = 0;
+    u64 performed_macs = 0;  // what the lanes did: zeros included where not skipped
     u64 dense_macs = 0;
     double mac_utilization = 0;  // effectual MACs / (MAC lanes x cycles)
     double tile_imbalance = 0;   // (slowest - mean) / slowest tile per round, weighted

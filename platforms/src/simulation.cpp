@@ -6,8 +6,20 @@
 #include "models/common/log.h"
 #include "models/common/stats.h"
 #include "platforms/src/run_report.h"
+#include "workloads/src/weight_sharing.h"
 
 namespace masr {
+
+std::string adapt_workload(const platform_config& config, workload& w) {
+    const u32 levels = config.shared_weight_levels();
+    if (levels == 0) return "";
+    const weight_sharing_report r = share_weights(w, levels);
+    return fmt::format(
+        "weights shared into {} values per layer direction for EIE's {}-bit codebook ({:.1f} % "
+        "of the non-zero weights moved; the golden reference uses the shared weights)",
+        levels - 1, config.eie.code_bits.get(),
+        r.nonzero_weights ? 100.0 * r.weights_changed / r.nonzero_weights : 0.0);
+}
 
 void check_image_matches(const model_image& m, const workload& w, const std::string& source) {
     if (m.header.input_size != w.input_size || m.layers.size() != w.layers.size())

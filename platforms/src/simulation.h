@@ -51,6 +51,12 @@ private:
     std::map<std::string, u64> at_end_;
 };
 
+// What the platform's architecture needs of the workload before it is
+// compiled and checked: arch eie with a codebook shares its weights
+// (workloads/src/weight_sharing.h), so that the golden reference computes the
+// network EIE computes. Returns a line for the user, or "" when nothing changed.
+std::string adapt_workload(const platform_config& config, workload& w);
+
 // The image must describe the network the workload gives inputs and a
 // reference for; throws input_error otherwise.
 void check_image_matches(const model_image& m, const workload& w, const std::string& source);

@@ -72,13 +72,19 @@ struct tech_unit_params : property_group {
         this, "frontend_area_um2", 3000, "one MASR front end (um^2)", 0, 1e12};
     property<double> assemble_pj_per_element{
         this, "assemble_pj_per_element", 0.05, "streamer assembler, per element (pJ)", 0, 1e6};
-    property<double> lnzd_pj_per_broadcast{
-        this, "lnzd_pj_per_broadcast", 0.6, "EIE leading-non-zero detector, per broadcast (pJ)", 0,
-        1e6};
+    property<double> lnzd_pj_per_node{
+        this,  "lnzd_pj_per_node",
+        0.029, "EIE leading-non-zero detector, per tree node and broadcast (pJ)",
+        0,     1e6};
     property<double> lnzd_area_um2_per_node{
         this, "lnzd_area_um2_per_node", 189, "EIE LNZD node (um^2)", 0, 1e12};
+    property<double> lnzd_fan_in{this, "lnzd_fan_in", 4, "LNZD tree fan-in per node", 2, 64};
     property<double> codebook_pj_per_read{
         this, "codebook_pj_per_read", 0.15, "EIE codebook read (pJ)", 0, 1e6};
+    property<double> queue_entry_bits{
+        this, "queue_entry_bits",
+        32,   "EIE activation-queue entry: value and column index (bits)",
+        1,    1024};
 };
 
 struct tech_control_params : property_group {

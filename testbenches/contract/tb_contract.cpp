@@ -168,7 +168,7 @@ TEST_CASE("inconsistent tables are refused naming the record, its index and the 
                Catch::Contains("layer_record[1].gates is 1, a gru layer has 3"));
     CHECK_THAT(broken([](model_image& m) { m.blocks[0].sram_address += 1 << 20; }),
                Catch::Contains("block_record[0].sram_address") &&
-                   Catch::Contains("outside PE 0's partition"));
+                   Catch::Contains("outside PE 0's weight-SRAM partition"));
     CHECK_THAT(broken([](model_image& m) { m.parts[0].width += 1; }),
                Catch::Contains("part_record[0].width"));
     CHECK_THAT(broken([](model_image& m) { m.segments[0].length += 1; }),

@@ -15,6 +15,7 @@
 
 #include "compiler/weight_packer.h"
 #include "models/common/overlap.h"
+#include "models/common/sparsity.h"
 #include "models/common/tlm_support.h"
 #include "models/compressor/compressor.h"
 #include "models/pe/pe_command.h"
@@ -47,6 +48,7 @@ public:
     sram_params act_p;
     compressor_params comp_p;
     overlap_params overlap;
+    sparsity_params sparsity;
     std::unique_ptr<pe_tile> pe;
     std::unique_ptr<sram> weight_sram;
     std::unique_ptr<sram> act_buffer;
@@ -62,7 +64,7 @@ public:
         weight_p.banks = 8;
         act_p.size = u64{1} << 16;
         if (configure) configure(*this);
-        pe = std::make_unique<pe_tile>("pe", pe_p, overlap, clock_period);
+        pe = std::make_unique<pe_tile>("pe", pe_p, overlap, sparsity, clock_period);
         weight_sram = std::make_unique<sram>("weight_sram", weight_p, clock_period, pe_p.pes);
         act_buffer = std::make_unique<sram>("act_buffer", act_p, clock_period);
         comp = std::make_unique<compressor>("compressor", comp_p, clock_period);

@@ -122,7 +122,7 @@ TEST_CASE("malformed platform files name the file, line and what was expected",
             "frontend_pairs, frontend_words_per_cycle, fifo_latency, mac_latency, nlu_throughput, "
             "nlu_latency, balance, "
             "steal_cycles, "
-            "max_slots");
+            "max_slots, eie");
     CHECK(load_error(write_file("type.yaml", head + "tiles: four\n")) ==
           (scratch_dir() / "type.yaml").string() +
               ":3: tiles is 'four', expected an integer from 1 to 4096");
@@ -225,7 +225,7 @@ TEST_CASE("platform files: NaN, infinities, negative and overflowing numbers, du
           ":3: tiles is '-1' (negative), expected an integer from 1 to 4096");
     CHECK(error("tile:\n  weight_sram:\n    size: 18446744073709551616\n") ==
           ":5: tile.weight_sram.size is '18446744073709551616' (too large for 64 bits), expected "
-          "an integer from 1 to 18446744073709551615");
+          "an integer from 0 to 18446744073709551615");
     CHECK(error("noc:\n  link_bytes: -16\n") ==
           ":4: noc.link_bytes is '-16' (negative), expected an integer from 1 to 4294967295");
     CHECK(error("tiles: 4\ntiles: 16\n") == ":4: duplicate key 'tiles' (first given at line 3)");
