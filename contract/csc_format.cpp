@@ -68,7 +68,8 @@ std::vector<u8> write_csc_entries(const csc_matrix& m, const csc_layout& layout,
     for (u64 e = 0; e < m.entries(); ++e) {
         u64 code = 0;
         if (layout.code_bits) {
-            const auto at = std::lower_bound(codebook.begin() + 1, codebook.end(), m.weight[e]);
+            // The table is 16 entries: a linear search (its unused tail is zeros).
+            const auto at = std::find(codebook.begin() + 1, codebook.end(), m.weight[e]);
             if (m.weight[e] != 0) {
                 if (at == codebook.end() || *at != m.weight[e])
                     fail("weight {} is not in the codebook", m.weight[e]);

@@ -39,6 +39,10 @@ public:
     // "file:line" of the value in the configuration, or "<default>".
     const std::string& where() const { return where_; }
     bool is_set() const { return set_; }
+    void mark_set(const std::string& where) {
+        if (!set_) where_ = where;
+        set_ = true;
+    }
 
     // Parses node; throws input_error naming file:line, the key and what was expected.
     // key, when given, places messages about an empty value ("tiles:"), whose
@@ -111,10 +115,16 @@ public:
     // property: parse_cli_number("--tiles", text, tiles.lo(), tiles.hi()).
     const T& lo() const { return lo_; }
     const T& hi() const { return hi_; }
+    // An assignment by the program (a command-line option, a test) counts as
+    // set, as a value from a file does.
     property& operator=(const T& value) {
         value_ = value;
+        mark_set("<set by the program>");
         return *this;
     }
+    // A default derived from other settings (platform_config::resolve_arch):
+    // not marked as set, so that it can be derived again.
+    void derive(const T& value) { value_ = value; }
 
     std::string to_yaml() const override {
         if constexpr (std::is_same_v<T, bool>) {

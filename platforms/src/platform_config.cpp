@@ -32,11 +32,11 @@ void platform_config::resolve_arch() {
     const bool dense = arch == accelerator_arch::dense;
     for (property<bool>* p : {&sparsity.compact_weights, &sparsity.skip_zero_weights,
                               &sparsity.compact_activations, &sparsity.skip_zero_activations})
-        if (!p->is_set()) *p = !dense;
+        if (!p->is_set()) p->derive(!dense);
     pe_params& pe = tile.pe;
     if (arch != accelerator_arch::eie) {
         if (!pe.balance.is_set())
-            pe.balance = dense ? balance_mode::static_contiguous : balance_mode::dynamic;
+            pe.balance.derive(dense ? balance_mode::static_contiguous : balance_mode::dynamic);
         return;
     }
     const std::string why = "; platforms/eie.yaml is EIE's published configuration";
@@ -52,7 +52,7 @@ void platform_config::resolve_arch() {
             "{}: tile.pe.balance is {}, but EIE interleaves rows over its PEs statically: "
             "expected static_interleaved (or leave it out){}",
             pe.balance.where(), enum_to_string(pe.balance.get()), why);
-    pe.balance = balance_mode::static_interleaved;
+    pe.balance.derive(balance_mode::static_interleaved);
     if (pe.lanes != 1)
         fail("{}: tile.pe.lanes is {}, but an EIE PE has one MAC: expected 1{}", pe.lanes.where(),
              pe.lanes.get(), why);

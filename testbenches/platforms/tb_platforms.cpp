@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -232,4 +233,61 @@ TEST_CASE("platform files: NaN, infinities, negative and overflowing numbers, du
     CHECK(error("tile:\n  pe:\n    lanes: 4\n    lanes: 8\n") ==
           ":6: duplicate key 'lanes' (first given at line 5)");
     CHECK(error("noc: {rows: 2, rows: 4}\n") == ":3: duplicate key 'rows' (first given at line 3)");
+}
+
+TEST_CASE("arch: what each architecture implies, and what contradicts it", "[unit][platforms]") {
+    {
+        platform_config c;
+        c.load_file("platforms/edge.yaml");
+        c.arch = accelerator_arch::dense;
+        c.resolve_arch();
+        CHECK_FALSE(c.sparsity.compact_weights);
+        CHECK_FALSE(c.sparsity.skip_zero_activations);
+        CHECK(c.target().weights == weight_format::dense);
+        CHECK(c.target().activations == vector_format::dense);
+        // Back to MASR: the derived values are derived again.
+        c.arch = accelerator_arch::masr;
+        c.resolve_arch();
+        CHECK(c.sparsity.compact_weights);
+        CHECK(c.target().weights == weight_format::masked);
+    }
+    {
+        platform_config c;
+        c.load_file("platforms/eie.yaml");
+        CHECK(c.tile.pe.balance == balance_mode::static_interleaved);
+        CHECK(c.target().weights == weight_format::csc);
+        CHECK(c.target().csc.code_bits == 4);
+        CHECK(c.shared_weight_levels() == 16);
+        c.eie.codebook = false;
+        CHECK(c.target().csc.code_bits == 0);
+        CHECK(c.shared_weight_levels() == 0);
+    }
+    auto error = [](const std::string& platform, const std::function<void(platform_config&)>& f) {
+        platform_config c;
+        c.load_file(platform);
+        c.arch = accelerator_arch::eie;
+        f(c);
+        try {
+            c.resolve_arch();
+        } catch (const input_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    // EIE on a MASR platform: the first contradiction is named, with where it was set.
+    CHECK_THAT(error("platforms/edge.yaml", [](platform_config&) {}),
+               Catch::Contains("platforms/edge.yaml:") &&
+                   Catch::Contains("tile.pe.balance is dynamic, but EIE interleaves rows") &&
+                   Catch::Contains("platforms/eie.yaml"));
+    CHECK_THAT(error("platforms/eie.yaml", [](platform_config& c) { c.tile.pe.lanes = 4; }),
+               Catch::Contains("tile.pe.lanes is 4, but an EIE PE has one MAC"));
+    CHECK_THAT(
+        error("platforms/eie.yaml", [](platform_config& c) { c.tile.pointer_sram.size = 0; }),
+        Catch::Contains("arch eie needs a pointer SRAM"));
+    CHECK_THAT(error("platforms/eie.yaml",
+                     [](platform_config& c) { c.sparsity.compact_activations = false; }),
+               Catch::Contains("sparsity.compact_activations is set, but arch eie"));
+    CHECK_THAT(error("platforms/eie.yaml",
+                     [](platform_config& c) { c.tile.pe.balance = balance_mode::dynamic; }),
+               Catch::Contains("EIE interleaves rows over its PEs statically"));
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "models/common/error.h"
@@ -23,6 +24,7 @@ struct outcome {
     check_result check;
     run_summary summary;
     u64 golden_effectual_macs = 0;
+    u64 activation_read_bytes = 0;  // by the PEs, from their activation buffers
 };
 
 platform_config& preset(platform_config& config, const std::string& platform, u32 tiles) {
@@ -145,6 +147,122 @@ TEST_CASE("datacenter runs the GRU teacher ds2_bigru bit-exact", "[system]") {
 }
 TEST_CASE("48 tiles run the LSTM network ese_lstm bit-exact", "[system]") {
     require_bit_exact("datacenter", "ese_lstm", 48, 2);
+}
+
+namespace {
+
+// A run of one architecture; `adjust` changes the configuration before the
+// architecture's defaults are derived.
+outcome run_arch(const std::string& platform, const std::string& workload_file, u32 steps,
+                 accelerator_arch arch,
+                 const std::function<void(platform_config&)>& adjust = nullptr) {
+    platform_config config;
+    config.load_file("platforms/" + platform + ".yaml");
+    config.arch = arch;
+    if (adjust) adjust(config);
+    config.resolve_arch();
+    config.validate();
+    workload w = workload::load("workloads/" + workload_file + ".yaml");
+    adapt_workload(config, w);  // EIE's codebook: the reference uses the shared weights
+    simulation sim(config, w, steps);
+    sim.run();
+    outcome o;
+    const golden_result golden = run_fixed(w, steps);
+    o.check = compare_with_golden(w, golden, sim.outputs());
+    o.summary = summarize(sim.system(), w.name, w.frame_period, 1.0);
+    for (const auto& t : sim.system().tiles) o.activation_read_bytes += t.pe.activation_read_bytes;
+    for (const auto& layer : golden.layers)
+        for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
+    INFO(o.check.first_mismatch);
+    CHECK(o.check.bit_exact);
+    CHECK(o.summary.effectual_macs == o.golden_effectual_macs);
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("eie runs tiny bit-exact with its 4-bit codebook", "[system][eie]") {
+    const outcome o = run_arch("eie", "tiny", 0, accelerator_arch::eie);
+    CHECK(o.summary.arch == "eie");
+    CHECK(o.summary.performed_macs >= o.summary.effectual_macs);
+    CHECK(o.summary.mac_units == 64);
+}
+TEST_CASE("eie runs tiny bit-exact with plain 8-bit weights", "[system][eie]") {
+    run_arch("eie", "tiny", 0, accelerator_arch::eie,
+             [](platform_config& c) { c.eie.codebook = false; });
+}
+TEST_CASE("eie runs the GRU network rnnoise bit-exact", "[system][eie]") {
+    const outcome o = run_arch("eie", "rnnoise", 30, accelerator_arch::eie);
+    // rnnoise's 96-unit GRU: 288 rows a pass, 4 or 5 a PE; its 42 inputs and
+    // 96 units leave no gap of 16 rows in a PE's share, so no padding here.
+    CHECK(o.summary.performed_macs == o.summary.effectual_macs);
+}
+TEST_CASE("eie runs ds2_birnn bit-exact", "[system][eie]") {
+    run_arch("eie", "ds2_birnn", 2, accelerator_arch::eie);
+}
+TEST_CASE("eie pads long gaps: one PE holding all rows multiplies stored zeros", "[system][eie]") {
+    const outcome o = run_arch("eie", "tiny", 4, accelerator_arch::eie, [](platform_config& c) {
+        c.tile.pe.pes = 1;
+        c.tile.weight_sram.banks = 1;
+        c.tile.weight_sram.size = 128 * 1024;
+        c.tile.pointer_sram.banks = 2;
+        c.tile.pointer_sram.size = 32 * 1024;
+    });
+    CHECK(o.summary.performed_macs > o.summary.effectual_macs);
+}
+TEST_CASE("dense runs tiny and multiplies every weight", "[system][dense]") {
+    const outcome o = run_arch("iot", "tiny", 0, accelerator_arch::dense);
+    CHECK(o.summary.performed_macs == o.summary.dense_macs);
+    CHECK(o.summary.arch == "dense");
+}
+TEST_CASE("dense runs rnnoise bit-exact", "[system][dense]") {
+    const outcome o = run_arch("edge", "rnnoise", 30, accelerator_arch::dense);
+    CHECK(o.summary.performed_macs == o.summary.dense_macs);
+}
+// The stats.json of a masr-sim run in its own process (a second elaboration).
+nlohmann::json stats_of_cli(const std::string& arguments) {
+    static int runs = 0;
+    const std::string dir =
+        (std::filesystem::temp_directory_path() /
+         ("masr_cli_" + std::to_string(::getpid()) + "_" + std::to_string(runs++)))
+            .string();
+    const std::string command =
+        std::string(MASR_SIM_BINARY) + " " + arguments + " --quiet --out " + dir + " > /dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+    std::ifstream in(dir + "/stats.json");
+    REQUIRE(in);
+    nlohmann::json j;
+    in >> j;
+    std::filesystem::remove_all(dir);
+    return j;
+}
+nlohmann::json summary_of_cli(const std::string& arguments) {
+    return stats_of_cli(arguments)["summary"];
+}
+
+TEST_CASE("masr with dense activation storage runs bit-exact and reads every value",
+          "[system][ablation]") {
+    const outcome dense =
+        run_arch("iot", "rnnoise", 30, accelerator_arch::masr,
+                 [](platform_config& c) { c.sparsity.compact_activations = false; });
+    const nlohmann::json compact =
+        stats_of_cli("--platform platforms/iot.yaml --workload workloads/rnnoise.yaml --steps 30");
+    CHECK(dense.summary.performed_macs == compact["summary"]["performed_macs"].get<u64>());
+    // Every value read, zeros included: more bytes than the masks and
+    // non-zeros (rnnoise's activations are about half zeros).
+    CHECK(dense.activation_read_bytes >
+          compact["masr"]["tile_0"]["pe"]["activation_read_bytes"].get<u64>());
+}
+TEST_CASE("masr without skipping zero activations multiplies them, bit-exact",
+          "[system][ablation]") {
+    const outcome all =
+        run_arch("edge", "rnnoise", 30, accelerator_arch::masr,
+                 [](platform_config& c) { c.sparsity.skip_zero_activations = false; });
+    const nlohmann::json skip = summary_of_cli(
+        "--platform platforms/edge.yaml --workload workloads/rnnoise.yaml --steps 30");
+    CHECK(skip["performed_macs"] == skip["effectual_macs"]);
+    CHECK(all.summary.performed_macs > all.summary.effectual_macs);
+    CHECK(all.summary.cycles > skip["cycles"].get<u64>());
 }
 
 TEST_CASE("ds2_birnn does not fit the iot platform, and the error says by how much", "[system]") {
