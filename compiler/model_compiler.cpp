@@ -321,7 +321,7 @@ private:
     void build_slots() {
         slots_on_.assign(t_.tiles, 0);
         partition_used_.assign(u64{t_.tiles} * t_.pes, 0);
-        pointers_used_.assign(u64{t_.tiles} * t_.pes, 0);
+        if (t_.weights == weight_format::csc) pointers_used_.assign(u64{t_.tiles} * t_.pes, 0);
         for (u32 tile = 0; tile < t_.tiles; ++tile)
             for (u32 l = 0; l < layers_; ++l)
                 for (u32 dir = 0; dir < w_.layers[l].directions(); ++dir) {
@@ -406,35 +406,32 @@ private:
         return s;
     }
 
-    void check_pointers() {
-        if (pointers_used_.empty()) return;
-        const auto fullest = std::max_element(pointers_used_.begin(), pointers_used_.end());
-        out_.pointer_partition_max = *fullest;
-        const u64 partition = m().header.pointer_partition_bytes;
+    // The fullest PE partition of one memory, and a message that says by how
+    // much it does not fit.
+    void check_partitions(const std::vector<u64>& used, u64 partition, u64& fullest_out,
+                          const char* memory, u64 memory_bytes, u64 total) {
+        if (used.empty()) return;
+        const auto fullest = std::max_element(used.begin(), used.end());
+        fullest_out = *fullest;
         if (*fullest <= partition) return;
-        const u64 index = static_cast<u64>(fullest - pointers_used_.begin());
+        const u64 index = static_cast<u64>(fullest - used.begin());
         fail(
-            "workload '{}' does not fit: tile {} PE {} needs {} of pointer SRAM for its column "
-            "pointers but has {} (tile.pointer_sram.size {} / {} PEs); use more tiles (--tiles "
-            "N) or a larger tile.pointer_sram.size",
-            w_.name, index / t_.pes, index % t_.pes, bytes_text(*fullest), bytes_text(partition),
-            bytes_text(t_.pointer_sram_bytes), t_.pes);
+            "workload '{}' does not fit: tile {} PE {} needs {} of {} in its partition but has "
+            "{} (tile.{}.size {} / {} PEs; {} in all over {} tiles); use more tiles (--tiles N) "
+            "or a larger tile.{}.size",
+            w_.name, index / t_.pes, index % t_.pes, bytes_text(*fullest),
+            std::string(memory) == "weight_sram" ? "weight SRAM" : "pointer SRAM",
+            bytes_text(partition), memory, bytes_text(memory_bytes), t_.pes, bytes_text(total),
+            t_.tiles, memory);
     }
 
     void check_weights() {
-        check_pointers();
-        const auto fullest = std::max_element(partition_used_.begin(), partition_used_.end());
-        out_.weight_partition_max = *fullest;
-        const u64 partition = m().header.weight_partition_bytes;
-        if (*fullest <= partition) return;
-        const u64 index = static_cast<u64>(fullest - partition_used_.begin());
-        fail(
-            "workload '{}' does not fit: tile {} PE {} needs {} of weight SRAM in its partition "
-            "but has {} (tile.weight_sram.size {} / {} PEs; {} in all over {} tiles); use more "
-            "tiles (--tiles N) or a larger tile.weight_sram.size",
-            w_.name, index / t_.pes, index % t_.pes, bytes_text(*fullest), bytes_text(partition),
-            bytes_text(t_.weight_sram_bytes), t_.pes, bytes_text(out_.weight_bytes_total),
-            t_.tiles);
+        check_partitions(pointers_used_, m().header.pointer_partition_bytes,
+                         out_.pointer_partition_max, "pointer_sram", t_.pointer_sram_bytes,
+                         out_.pointer_bytes_total);
+        check_partitions(partition_used_, m().header.weight_partition_bytes,
+                         out_.weight_partition_max, "weight_sram", t_.weight_sram_bytes,
+                         out_.weight_bytes_total);
     }
 
     struct layer_regions {

@@ -40,20 +40,30 @@ platform_config& preset(platform_config& config, const std::string& platform, u3
     return config;
 }
 
-outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles,
-                     u32 steps) {
-    platform_config config;  // declared before the simulation, which keeps references to it
-    preset(config, platform, tiles);
-    const workload w = workload::load("workloads/" + workload_file + ".yaml");
+// A run of a configured platform, checked bit for bit against the golden
+// reference of the same (for EIE's codebook: weight-shared) workload.
+outcome run_config(platform_config& config, const std::string& workload_file, u32 steps) {
+    config.resolve_arch();
+    config.validate();
+    workload w = workload::load("workloads/" + workload_file + ".yaml");
+    adapt_workload(config, w);
     simulation sim(config, w, steps);
     sim.run();
     outcome o;
     const golden_result golden = run_fixed(w, steps);
     o.check = compare_with_golden(w, golden, sim.outputs());
     o.summary = summarize(sim.system(), w.name, w.frame_period, 1.0);
+    for (const auto& t : sim.system().tiles) o.activation_read_bytes += t.pe.activation_read_bytes;
     for (const auto& layer : golden.layers)
         for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
     return o;
+}
+
+outcome run_platform(const std::string& platform, const std::string& workload_file, u32 tiles,
+                     u32 steps) {
+    platform_config config;  // declared before the simulation, which keeps references to it
+    preset(config, platform, tiles);
+    return run_config(config, workload_file, steps);
 }
 
 // Cycles recorded by scripts/update_timing_baseline.sh: a change of timing
@@ -160,19 +170,7 @@ outcome run_arch(const std::string& platform, const std::string& workload_file, 
     config.load_file("platforms/" + platform + ".yaml");
     config.arch = arch;
     if (adjust) adjust(config);
-    config.resolve_arch();
-    config.validate();
-    workload w = workload::load("workloads/" + workload_file + ".yaml");
-    adapt_workload(config, w);  // EIE's codebook: the reference uses the shared weights
-    simulation sim(config, w, steps);
-    sim.run();
-    outcome o;
-    const golden_result golden = run_fixed(w, steps);
-    o.check = compare_with_golden(w, golden, sim.outputs());
-    o.summary = summarize(sim.system(), w.name, w.frame_period, 1.0);
-    for (const auto& t : sim.system().tiles) o.activation_read_bytes += t.pe.activation_read_bytes;
-    for (const auto& layer : golden.layers)
-        for (const auto& d : layer.stats) o.golden_effectual_macs += d.effectual_macs;
+    const outcome o = run_config(config, workload_file, steps);
     INFO(o.check.first_mismatch);
     CHECK(o.check.bit_exact);
     CHECK(o.summary.effectual_macs == o.golden_effectual_macs);
