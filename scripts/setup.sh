@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev      # stats.json, Perfetto traces
   libfmt-dev              # log and error formatting
   python3 python3-numpy python3-matplotlib   # plots and benchmark scripts
+  chromium fonts-dejavu-core   # reports' render check (scripts/html_report.py check)
   # scripts/fuzz.sh: libFuzzer targets built with clang (the normal build is g++);
   # the sanitizer and fuzzer runtimes are only a recommendation of clang-14.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
