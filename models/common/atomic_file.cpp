@@ -9,12 +9,18 @@
 #include <fstream>
 
 #include "models/common/error.h"
+#include "models/common/interrupt.h"
+#include "models/common/output_folder.h"
 
 namespace masr {
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {
-    const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
+    const std::filesystem::path target(path);
+    const std::string prefix = target.filename().string() + ".tmp.";
+    remove_stale_temporaries(target.parent_path().string(), prefix);
+    output_critical_section deferred;
+    const std::string temporary = path + ".tmp." + temporary_suffix();
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         if (!out) fail("cannot write '{}': {}", path, std::strerror(errno));

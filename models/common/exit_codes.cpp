@@ -6,6 +6,7 @@
 #include <new>
 
 #include "models/common/error.h"
+#include "models/common/interrupt.h"
 
 namespace masr {
 
@@ -14,10 +15,12 @@ const char* exit_status_help() {
            "  0  done (and, where asked for, the check passed)\n"
            "  1  check mismatch: the run differs from the reference\n"
            "  2  bad input: the message names the file and line, or the option\n"
-           "  3  internal error (a bug, or out of memory): please report it";
+           "  3  internal error (a bug, or out of memory): please report it\n"
+           "  130, 143  stopped by SIGINT or SIGTERM: outputs are as before the run, or whole";
 }
 
 int run_tool(const char* tool, const std::function<int()>& body) {
+    install_interrupt_handlers(tool);
     try {
         return body();
     } catch (const input_error& e) {

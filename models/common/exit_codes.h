@@ -15,11 +15,11 @@ enum exit_status : int {
 // The paragraph every tool's --help prints.
 const char* exit_status_help();
 
-// Runs a tool's body and maps what escapes it to the statuses above: an
-// input_error prints "tool: message" and gives exit_bad_input, anything else
-// "tool: internal error: ..." and exit_internal_error; the body's own return
-// value passes through. Standard output is flushed first, so that the
-// message comes after everything the tool printed.
+// Installs the SIGINT/SIGTERM handlers (interrupt.h), runs a tool's body and maps what escapes it
+// to the statuses above: an input_error prints "tool: message" and gives exit_bad_input, anything
+// else "tool: internal error: ..." and exit_internal_error; the body's own return value passes
+// through. Standard output is flushed first, so that the message comes after everything the tool
+// printed.
 int run_tool(const char* tool, const std::function<int()>& body);
 
 }  // namespace masr

@@ -11,7 +11,9 @@
 #include "models/common/address_map.h"
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/interrupt.h"
 #include "models/common/log.h"
+#include "models/common/output_folder.h"
 #include "models/common/tlm_support.h"
 #include "platforms/src/masr_system.h"
 #include "platforms/src/run_report.h"
@@ -38,8 +40,8 @@ buffer).
 
 Examples:
   masr-sim --platform platforms/edge.yaml --workload workloads/ds2_birnn.yaml --steps 20
-  masr-sim --platform platforms/iot.yaml --workload workloads/rnnoise.yaml --check --out out/
-  masr-sim --platform platforms/edge.yaml --workload workloads/tiny.yaml --tiles 48 --trace perfetto --out out/
+  masr-sim --platform platforms/iot.yaml --workload workloads/rnnoise.yaml --check --out out/run
+  masr-sim --platform platforms/edge.yaml --workload workloads/tiny.yaml --tiles 48 --trace perfetto --out out/tiles48
   masr-sim --platform platforms/edge.yaml --workload workloads/ds2_birnn.yaml --set overlap.prefetch_x=false
 
 Exit status: 0 done (and bit-exact with --check), 1 check mismatch, 2 bad input
@@ -146,9 +148,11 @@ int run(int argc, char** argv) {
         "default) or dynamic (idle PEs take work at run time)")(
         "out", po::value(&out_dir)->value_name("DIR"),
         "write DIR/stats.json (every counter, summary, check) and DIR/summary.csv; traces go here "
-        "too")("dump", po::value(&dump_dir)->value_name("DIR"),
-               "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, (T, "
-               "units))")(
+        "too. DIR holds one run: it is replaced whole when the run ends (never a mix of two runs), "
+        "so it must be new, empty or an earlier run's")(
+        "dump", po::value(&dump_dir)->value_name("DIR"),
+        "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, (T, "
+        "units))")(
         "check",
         "also run the golden reference and compare every layer bit for bit; exit 1 on a mismatch")(
         "trace", po::value(&trace_kind)->value_name("vcd|perfetto"),
@@ -188,6 +192,20 @@ int run(int argc, char** argv) {
             set_log_level(spec.substr(0, eq), parse_log_level(spec.substr(eq + 1)));
     }
     log_simulated_time();
+    install_interrupt_handlers("masr-sim");
+
+    // Output folders are checked now, before a second of simulation is spent.
+    // --dump and --dump-config inside the --out folder belong to its set.
+    std::optional<output_folder> out_folder, dump_folder;
+    std::string dump_in_out, config_in_out;
+    if (!out_dir.empty()) out_folder.emplace(out_dir, "--out");
+    if (!dump_dir.empty() && !(out_folder && out_folder->contains(dump_dir, dump_in_out)))
+        dump_folder.emplace(dump_dir, "--dump");
+    const bool config_with_outputs =
+        !config_out.empty() && out_folder && out_folder->contains(config_out, config_in_out);
+    if (config_with_outputs && config_in_out.empty())
+        fail("--dump-config '{}' is the --out folder itself; name a file, e.g. {}/config.yaml",
+             config_out, out_dir);
 
     const auto host_start = std::chrono::steady_clock::now();
     platform_config config;
@@ -215,7 +233,7 @@ int run(int argc, char** argv) {
     if (!input_path.empty()) w.set_input(read_npy_matrix(input_path, w.input_size), input_path);
     const std::string adapted = adapt_workload(config, w);
     if (!adapted.empty() && !vm.count("quiet")) std::cerr << "masr-sim: " << adapted << "\n";
-    if (!config_out.empty())
+    if (!config_out.empty() && !config_with_outputs)
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
 
     // The image: compiled here or read from a file (and checked) by the simulation.
@@ -260,15 +278,25 @@ int run(int argc, char** argv) {
                           ? "check             bit-exact with the golden reference\n"
                           : "check             MISMATCH: " + check.first_mismatch + "\n");
     }
-    if (!out_dir.empty()) write_run_outputs(out_dir, summary, vm.count("check") ? &check : nullptr);
-    if (!dump_dir.empty()) dump_layer_outputs(dump_dir, w, outputs);
-    if (!trace_kind.empty()) {
-        const std::string dir = out_dir.empty() ? "." : out_dir;
-        if (trace_kind == "perfetto")
-            write_perfetto_trace(dir + "/trace.json", system);
-        else
-            write_vcd_trace(dir + "/trace.vcd", system);
+    if (out_folder) {
+        write_run_outputs(out_folder->path(""), summary, vm.count("check") ? &check : nullptr);
+        if (config_with_outputs)
+            write_file_atomically(out_folder->path(config_in_out),
+                                  [&](std::ostream& out) { config.dump(out); });
     }
+    if (!dump_dir.empty())
+        dump_layer_outputs(dump_folder ? dump_folder->path("") : out_folder->path(dump_in_out), w,
+                           outputs);
+    if (!trace_kind.empty()) {
+        const std::string trace_file = trace_kind == "perfetto" ? "trace.json" : "trace.vcd";
+        const std::string path = out_folder ? out_folder->path(trace_file) : trace_file;
+        if (trace_kind == "perfetto")
+            write_perfetto_trace(path, system);
+        else
+            write_vcd_trace(path, system);
+    }
+    if (out_folder) out_folder->publish();
+    if (dump_folder) dump_folder->publish();
     return check.bit_exact ? 0 : 1;
 }
 

@@ -1,9 +1,10 @@
 // The shared input checks of models/common: one rule for numbers (NaN,
 // infinities, negative unsigned values, wrap-around, documented ranges), for
 // YAML keys (duplicates, non-scalar keys, alias bombs), for input paths; RFC
-// 4180 CSV fields; the exit statuses. Each class is tried with several
-// instances, through the same entry points the loaders and tools use.
+// 4180 CSV fields; the exit statuses; output folders replaced whole. Each class is tried with
+// several instances, through the same entry points the loaders and tools use.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -16,10 +17,13 @@
 #include <set>
 #include <stdexcept>
 
+#include "models/common/atomic_file.h"
 #include "models/common/csv.h"
+#include "models/common/error.h"
 #include "models/common/exit_codes.h"
 #include "models/common/file_check.h"
 #include "models/common/number.h"
+#include "models/common/output_folder.h"
 #include "models/common/property.h"
 #include "models/common/yaml_file.h"
 #include "testbenches/fuzz/platform_like.h"
@@ -418,4 +422,145 @@ TEST_CASE("exit statuses: run_tool maps what escapes a tool's body", "[unit][com
     CHECK(run_tool("t", []() -> int { throw std::runtime_error("bug"); }) == exit_internal_error);
     CHECK(run_tool("t", []() -> int { throw std::bad_alloc(); }) == exit_internal_error);
     CHECK(run_tool("t", []() -> int { throw 42; }) == exit_internal_error);
+}
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+    const fs::path d =
+        fs::temp_directory_path() / ("masr_tb_common_" + std::to_string(::getpid())) / name;
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string folder_error(const std::string& target) {
+    try {
+        output_folder f(target, "--out");
+    } catch (const input_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// A pid that certainly belongs to no process: one that has just ended.
+long ended_pid() {
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ::waitpid(child, nullptr, 0);
+    return child;
+}
+
+std::string host_part() {
+    const std::string suffix = temporary_suffix();  // host.pid
+    return suffix.substr(0, suffix.rfind('.'));
+}
+
+}  // namespace
+
+TEST_CASE("output folders: a set appears whole and replaces the previous set whole",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("replace");
+    const std::string target = (root / "run").string();
+    {
+        output_folder f(target, "--out");
+        std::ofstream(f.path("stats.json")) << "first";
+        std::ofstream(f.path("dump/l1.npy")) << "first dump";
+        // Nothing is visible before the publish.
+        CHECK_FALSE(fs::exists(target));
+        f.publish();
+    }
+    CHECK(read_text(root / "run" / "stats.json") == "first");
+    CHECK(read_text(root / "run" / "dump" / "l1.npy") == "first dump");
+    {
+        output_folder f(target, "--out");
+        std::ofstream(f.path("stats.json")) << "second";
+        // The previous set stays complete until the publish.
+        CHECK(read_text(root / "run" / "stats.json") == "first");
+        f.publish();
+    }
+    CHECK(read_text(root / "run" / "stats.json") == "second");
+    // The second set had no dump: nothing of the first run survives beside it.
+    CHECK_FALSE(fs::exists(root / "run" / "dump"));
+    // Only the target is left in the parent: no staging folder.
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(root)) names.insert(e.path().filename().string());
+    CHECK(names == std::set<std::string>{"run"});
+}
+
+TEST_CASE("output folders: a set that is not published leaves nothing", "[unit][common]") {
+    const fs::path root = fresh_dir("abandon");
+    {
+        output_folder f((root / "run").string(), "--out");
+        std::ofstream(f.path("stats.json")) << "partial";
+    }
+    CHECK(fs::is_empty(root));
+}
+
+TEST_CASE("output folders: a folder no tool wrote, a file, '.', '..' are refused before the run",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("refuse");
+    fs::create_directories(root / "mine");
+    std::ofstream(root / "mine" / "thesis.tex") << "\\documentclass{article}";
+    std::ofstream(root / "afile") << "x";
+    CHECK(folder_error((root / "mine").string())
+              .find("holds 'thesis.tex', which no masr tool wrote") != std::string::npos);
+    CHECK(read_text(root / "mine" / "thesis.tex") == "\\documentclass{article}");
+    CHECK(folder_error((root / "afile").string()).find("is a file, expected a folder") !=
+          std::string::npos);
+    CHECK(folder_error(".").find("cannot be '.'") != std::string::npos);
+    CHECK(folder_error("..").find("cannot be '..'") != std::string::npos);
+    CHECK(folder_error("").find("empty") != std::string::npos);
+    // An empty folder is fine, and so is "out/" with its trailing slash.
+    fs::create_directories(root / "empty");
+    CHECK(folder_error((root / "empty").string() + "/") == "no error");
+}
+
+TEST_CASE("output folders: temporaries of ended processes are removed, live ones kept",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("stale");
+    const std::string host = host_part();
+    const std::string dead = std::to_string(ended_pid());
+    const std::string live = std::to_string(::getppid());  // ctest, alive meanwhile
+    for (const std::string& name :
+         {".run.staging." + host + "." + dead, ".run.staging.retired." + host + "." + dead,
+          ".run.staging." + host + "." + live, ".run.staging.otherhost." + dead,
+          ".runs.staging." + host + "." + dead})
+        fs::create_directories(root / name / "inside");
+    output_folder f((root / "run").string(), "--out");
+    CHECK_FALSE(fs::exists(root / (".run.staging." + host + "." + dead)));
+    CHECK_FALSE(fs::exists(root / (".run.staging.retired." + host + "." + dead)));
+    // A running process, another host's process (a shared file system) and
+    // another folder's staging are not ours to remove.
+    CHECK(fs::exists(root / (".run.staging." + host + "." + live)));
+    CHECK(fs::exists(root / (".run.staging.otherhost." + dead)));
+    CHECK(fs::exists(root / (".runs.staging." + host + "." + dead)));
+
+    // The same for single files written by write_file_atomically.
+    std::ofstream(root / ("model.img.tmp." + host + "." + dead)) << "partial";
+    std::ofstream(root / ("model.img.tmp." + host + "." + live)) << "in progress";
+    write_file_atomically((root / "model.img").string(), [](std::ostream& out) { out << "whole"; });
+    CHECK(read_text(root / "model.img") == "whole");
+    CHECK_FALSE(fs::exists(root / ("model.img.tmp." + host + "." + dead)));
+    CHECK(fs::exists(root / ("model.img.tmp." + host + "." + live)));
+}
+
+TEST_CASE("output folders: contains() places --dump and --dump-config inside --out",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("contains");
+    output_folder f((root / "run").string(), "--out");
+    std::string rel;
+    CHECK(f.contains((root / "run" / "dump").string(), rel));
+    CHECK(rel == "dump");
+    CHECK(f.contains((root / "run" / "a" / ".." / "cfg.yaml").string(), rel));
+    CHECK(rel == "cfg.yaml");
+    CHECK(f.contains((root / "run").string() + "/", rel));
+    CHECK(rel.empty());
+    CHECK_FALSE(f.contains((root / "runs").string(), rel));
+    CHECK_FALSE(f.contains((root / "other" / "dump").string(), rel));
 }

@@ -2,15 +2,23 @@
 // reloads to the same values, malformed files are rejected with file:line,
 // any tile count elaborates with hierarchical names, and masr-sim's own
 // command-line errors and outputs.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "models/common/error.h"
 #include "platforms/src/masr_system.h"
@@ -290,4 +298,96 @@ TEST_CASE("arch: what each architecture implies, and what contradicts it", "[uni
     CHECK_THAT(error("platforms/eie.yaml",
                      [](platform_config& c) { c.tile.pe.balance = balance_mode::dynamic; }),
                Catch::Contains("EIE interleaves rows over its PEs statically"));
+}
+
+namespace {
+
+// Starts masr-sim with `arguments`, sends `signal_number` after `delay`, and
+// returns its exit status; its stderr goes to *log_text.
+int interrupted_sim(const std::vector<std::string>& arguments, int signal_number,
+                    std::chrono::milliseconds delay, std::string* log_text) {
+    const auto log = scratch_dir() / "interrupted.log";
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        std::vector<char*> argv{const_cast<char*>(MASR_SIM_BINARY)};
+        for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(MASR_SIM_BINARY, argv.data());
+        ::_exit(127);
+    }
+    std::this_thread::sleep_for(delay);
+    ::kill(child, signal_number);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::ifstream in(log);
+    *log_text = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string file_text(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT and SIGTERM stop masr-sim with one line, 130 or 143, and the previous outputs",
+          "[system][platforms]") {
+    const auto parent = scratch_dir() / "interrupt";
+    std::filesystem::remove_all(parent);
+    const auto dir = parent / "run";
+    REQUIRE(run_sim("--platform platforms/mobile.yaml --workload workloads/tiny.yaml --quiet "
+                    "--trace perfetto --out " +
+                    dir.string()) == 0);
+    const std::string stats = file_text(dir / "stats.json");
+    const std::string trace = file_text(dir / "trace.json");
+    REQUIRE(stats.size() > 100);
+    // ds2_birnn on datacenter takes seconds of host time: the signal lands
+    // while it generates weights or simulates, long before outputs exist.
+    const std::vector<std::string> long_run{"--platform", "platforms/datacenter.yaml",
+                                            "--workload", "workloads/ds2_birnn.yaml",
+                                            "--quiet",    "--trace",
+                                            "perfetto",   "--out",
+                                            dir.string()};
+    for (const auto& [signal_number, status, name] :
+         {std::tuple{SIGINT, 130, "SIGINT"}, std::tuple{SIGTERM, 143, "SIGTERM"}}) {
+        std::string log;
+        CHECK(interrupted_sim(long_run, signal_number, std::chrono::milliseconds(300), &log) ==
+              status);
+        CHECK(log == std::string("masr-sim: stopped by ") + name +
+                         "; outputs are as they were before this run, or complete from it\n");
+        CHECK(file_text(dir / "stats.json") == stats);
+        CHECK(file_text(dir / "trace.json") == trace);
+        // Nothing but the previous set: no staging folder, no temporary file.
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(parent))
+            names.push_back(e.path().lexically_relative(parent).string());
+        std::sort(names.begin(), names.end());
+        CHECK(names == std::vector<std::string>{"run", "run/.masr-output", "run/stats.json",
+                                                "run/summary.csv", "run/trace.json"});
+    }
+}
+
+TEST_CASE("masr-sim checks its output folders before it simulates", "[unit][platforms]") {
+    const auto mine = scratch_dir() / "my_notes";
+    std::filesystem::create_directories(mine);
+    std::ofstream(mine / "notes.txt") << "keep";
+    std::string out;
+    CHECK(run_sim("--platform platforms/datacenter.yaml --workload workloads/ds2_birnn.yaml "
+                  "--quiet --out " +
+                      mine.string(),
+                  &out) == 2);
+    // Refused before the run: no summary was printed.
+    CHECK(out.find("cycles") == std::string::npos);
+    CHECK(out.find("--out '" + mine.string() + "' holds 'notes.txt', which no masr tool wrote") !=
+          std::string::npos);
+    CHECK(file_text(mine / "notes.txt") == "keep");
+    CHECK(run_sim("--platform platforms/iot.yaml --workload workloads/tiny.yaml --quiet --dump " +
+                      (mine / "notes.txt").string(),
+                  &out) == 2);
+    CHECK(out.find("--dump '" + (mine / "notes.txt").string() + "' is a file, expected a folder") !=
+          std::string::npos);
 }

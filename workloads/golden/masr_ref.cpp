@@ -17,6 +17,7 @@
 #include "models/common/error.h"
 #include "models/common/exit_codes.h"
 #include "models/common/number.h"
+#include "models/common/output_folder.h"
 #include "workloads/golden/golden_reference.h"
 #include "workloads/src/npy_file.h"
 #include "workloads/src/workload.h"
@@ -198,6 +199,9 @@ int run(int argc, char** argv) {
         return exit_ok;
     }
     if (!vm.count("workload")) fail("--workload FILE.yaml is required (see --help)");
+    // Checked now, not after the run: a bad folder fails in a second.
+    std::optional<output_folder> dump_folder;
+    if (vm.count("dump")) dump_folder.emplace(vm["dump"].as<std::string>(), "--dump");
     const u32 steps =
         parse_cli_number<u32>("--steps", steps_option, 0, std::numeric_limits<u32>::max());
     const bool use_float = vm["float"].as<bool>();
@@ -230,8 +234,8 @@ int run(int argc, char** argv) {
     fmt::print("host time {:.3f} s ({:.3f} ms per step)\n", host_seconds,
                ran ? 1e3 * host_seconds / ran : 0.0);
 
-    if (vm.count("dump")) {
-        const std::string dir = vm["dump"].as<std::string>();
+    if (dump_folder) {
+        const std::string dir = dump_folder->path("");
         if (use_float) {
             std::vector<const matrix<double>*> outputs;
             for (const auto& l : float_run->layers) outputs.push_back(&l.output);
@@ -242,7 +246,8 @@ int run(int argc, char** argv) {
             dump(dir, w, outputs,
                  [&w](i16 q) { return fixed::dequantize_activation(q, w.format); });
         }
-        fmt::print("dumped {} layer outputs to {}/\n", w.layers.size(), dir);
+        dump_folder->publish();
+        fmt::print("dumped {} layer outputs to {}/\n", w.layers.size(), dump_folder->target());
     }
     return exit_ok;
 }

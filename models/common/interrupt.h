@@ -1,0 +1,26 @@
+#pragma once
+// SIGINT and SIGTERM stop a tool at once with one line on stderr and exit
+// status 130 or 143. Nothing needs undoing at that point, because outputs are
+// only written inside an output_critical_section: there the signal waits until
+// the file or folder has been published whole, and then stops the tool.
+#include <signal.h>
+
+namespace masr {
+
+// Installs the handlers; `tool` is the name printed in the message. The
+// name must outlive the process (a string literal).
+void install_interrupt_handlers(const char* tool);
+
+// Defers SIGINT and SIGTERM while alive; nestable.
+class output_critical_section {
+public:
+    output_critical_section();
+    ~output_critical_section();
+    output_critical_section(const output_critical_section&) = delete;
+    output_critical_section& operator=(const output_critical_section&) = delete;
+
+private:
+    sigset_t saved_;
+};
+
+}  // namespace masr
