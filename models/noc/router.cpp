@@ -105,14 +105,14 @@ std::unique_ptr<noc_link> router::make_link(const std::string& link_name, bool s
 
 void router::connect(noc_port port, router& neighbour) {
     output_socket_[index_of(port)] = outputs_bound_++;
-    out.bind(neighbour.in);
+    checked_bind(out, neighbour.in);
     outputs_[index_of(port)] = make_link(routing_.link_name(port), true);
     neighbour.input_links_.push_back(nullptr);
 }
 
 void router::connect_ejection(noc_port port, base_target_socket_type& target, bool shared) {
     output_socket_[index_of(port)] = outputs_bound_++;
-    out.bind(target);
+    checked_bind(out, target);
     outputs_[index_of(port)] = make_link(routing_.link_name(port), shared);
 }
 

@@ -20,6 +20,7 @@
 #include "models/common/log.h"
 #include "models/common/stats.h"
 #include "models/common/types.h"
+#include "models/protocol_checker/protocol_checker.h"
 
 namespace masr {
 
@@ -143,7 +144,7 @@ public:
     // Elaboration: an injection port from the tile or the host.
     template <typename Socket>
     void accept_injection(Socket& from, noc_port source, bool shared) {
-        from.bind(in);
+        checked_bind(from, in);
         injection_links_.push_back(
             make_link(source == noc_port::tile ? "link_from_tile" : "link_from_host", shared));
         input_links_.push_back(injection_links_.back().get());

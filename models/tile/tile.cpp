@@ -1,5 +1,7 @@
 #include "models/tile/tile.h"
 
+#include "models/protocol_checker/protocol_checker.h"
+
 namespace masr {
 
 tile::tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
@@ -15,29 +17,29 @@ tile::tile(sc_core::sc_module_name name, u32 index, const tile_params& params,
       act_compressor("compressor", params.compressor, clock_period),
       noc_in(network_interface.noc_in),
       noc_out(network_interface.noc_out) {
-    network_interface.node_out.bind(local_bus.in);
-    local_bus.out.bind(weight_sram.in);
+    checked_bind(network_interface.node_out, local_bus.in);
+    checked_bind(local_bus.out, weight_sram.in);
     local_bus.map(tile_weight_sram_base, params.weight_sram.size, 0, "weight_sram");
-    local_bus.out.bind(act_buffer.in);
+    checked_bind(local_bus.out, act_buffer.in);
     local_bus.map(tile_act_buffer_base, params.act_buffer.size, 1, "act_buffer");
-    local_bus.out.bind(controller.control);
+    checked_bind(local_bus.out, controller.control);
     local_bus.map(tile_ctrl_base, tile_ctrl_size, 2, "ctrl");
     if (params.pointer_sram.size > 0) {
         pointer_sram = std::make_unique<sram>("pointer_sram", params.pointer_sram, clock_period,
                                               params.pe.pes);
-        local_bus.out.bind(pointer_sram->in);
+        checked_bind(local_bus.out, pointer_sram->in);
         local_bus.map(tile_pointer_sram_base, params.pointer_sram.size, 3, "pointer_sram");
-        pe.pointers.bind(pointer_sram->in);
+        checked_bind(pe.pointers, pointer_sram->in);
     }
 
-    pe.weights.bind(weight_sram.in);
-    pe.activations.bind(act_buffer.in);
-    pe.results.bind(act_compressor.in);
-    act_compressor.out.bind(act_buffer.in);
+    checked_bind(pe.weights, weight_sram.in);
+    checked_bind(pe.activations, act_buffer.in);
+    checked_bind(pe.results, act_compressor.in);
+    checked_bind(act_compressor.out, act_buffer.in);
 
-    controller.pe.bind(pe.control);
-    controller.buffer.bind(act_buffer.in);
-    controller.noc.bind(network_interface.node_in);
+    checked_bind(controller.pe, pe.control);
+    checked_bind(controller.buffer, act_buffer.in);
+    checked_bind(controller.noc, network_interface.node_in);
     controller.arrivals.bind(network_interface.arrivals);
 }
 

@@ -143,7 +143,7 @@ void tile_ctrl::setup_slot(tlm::tlm_generic_payload& trans) {
         p.segments.push_back(
             {static_cast<u32>(seg.first), static_cast<u32>(seg.length), seg.offset});
     pe_command command(p);
-    prepare(command_, tlm::TLM_WRITE_COMMAND, 0, bytes_.data(), 0);
+    prepare(command_, tlm::TLM_WRITE_COMMAND, 0, &doorbell_, 1);
     command_.set_extension(&command);
     sc_time delay = sc_core::SC_ZERO_TIME;
     pe->b_transport(command_, delay);
@@ -164,7 +164,7 @@ void tile_ctrl::setup_slot(tlm::tlm_generic_payload& trans) {
 
 bool tile_ctrl::pass(pe_pass& p, const program_slot& s) {
     pe_command command(p);
-    prepare(command_, tlm::TLM_WRITE_COMMAND, 0, bytes_.data(), 0);
+    prepare(command_, tlm::TLM_WRITE_COMMAND, 0, &doorbell_, 1);
     command_.set_extension(&command);
     sc_time delay = sc_core::SC_ZERO_TIME;
     pe->b_transport(command_, delay);

@@ -131,6 +131,9 @@ private:
 
     timed_queue<send_action> queue_;
     tlm::tlm_generic_payload command_;
+    // A PE command is a one-byte write to the PE's control socket (TLM
+    // transactions carry data); the command itself rides in pe_command.
+    u8 doorbell_ = 1;
     tlm::tlm_generic_payload transfer_;
     std::vector<u8> bytes_;
     std::vector<round_activity> activity_;

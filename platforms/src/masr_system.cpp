@@ -1,6 +1,7 @@
 #include "platforms/src/masr_system.h"
 
 #include "models/common/address_map.h"
+#include "models/protocol_checker/protocol_checker.h"
 
 namespace masr {
 
@@ -20,24 +21,24 @@ masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cf
       x_streamer("streamer", cfg.streamer, cfg.overlap, cfg.clock_period()),
       seq("sequencer", cfg.sequencer, cfg.limits(), cfg.clock_period()) {
     for (auto& t : tiles) {
-        network.tile_out.bind(t.noc_in);
-        t.noc_out.bind(network.tile_in);
+        checked_bind(network.tile_out, t.noc_in);
+        checked_bind(t.noc_out, network.tile_in);
     }
-    network.host_out.bind(ctrl_ni.noc_in);
-    ctrl_ni.noc_out.bind(network.host);
-    ctrl_ni.node_out.bind(ctrl_bus.in);
-    ctrl_bus.out.bind(dram.in);
+    checked_bind(network.host_out, ctrl_ni.noc_in);
+    checked_bind(ctrl_ni.noc_out, network.host);
+    checked_bind(ctrl_ni.node_out, ctrl_bus.in);
+    checked_bind(ctrl_bus.out, dram.in);
     ctrl_bus.map(ctrl_dram_base, cfg.dram.size, 0, "dram");
-    ctrl_bus.out.bind(seq_buffer.in);
+    checked_bind(ctrl_bus.out, seq_buffer.in);
     ctrl_bus.map(ctrl_seq_buffer_base, cfg.seq_buffer.size, 1, "seq_buffer");
-    ctrl_bus.out.bind(x_streamer.control);
+    checked_bind(ctrl_bus.out, x_streamer.control);
     ctrl_bus.map(ctrl_streamer_base, ctrl_streamer_size, 2, "streamer");
 
-    seq.memory.bind(ctrl_bus.in);
-    seq.noc.bind(ctrl_ni.node_in);
+    checked_bind(seq.memory, ctrl_bus.in);
+    checked_bind(seq.noc, ctrl_ni.node_in);
     seq.arrivals.bind(ctrl_ni.arrivals);
-    x_streamer.memory.bind(ctrl_bus.in);
-    x_streamer.noc.bind(ctrl_ni.node_in);
+    checked_bind(x_streamer.memory, ctrl_bus.in);
+    checked_bind(x_streamer.noc, ctrl_ni.node_in);
     x_streamer.arrivals.bind(ctrl_ni.arrivals);
 }
 

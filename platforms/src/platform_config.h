@@ -64,6 +64,10 @@ struct platform_config : property_group {
         this, "clock_hz", 800e6, "clock of tiles, NoC and control node (Hz); EIE ran at 800 MHz",
         1e3,  1e11};
     property<u32> tiles{this, "tiles", 1, "number of tiles", 1, 4096};
+    property<bool> protocol_checks{
+        this, "protocol_checks", false,
+        "put a TLM-2.0 base-protocol checker on every link (the system tests do); a violation "
+        "stops the run. Slower, never changes results"};
     property<accelerator_arch> arch{
         this, "arch", accelerator_arch::masr,
         "masr, dense (no sparsity exploited: every weight and activation stored and multiplied) "

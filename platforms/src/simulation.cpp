@@ -5,6 +5,7 @@
 #include "models/common/error.h"
 #include "models/common/log.h"
 #include "models/common/stats.h"
+#include "models/protocol_checker/protocol_checker.h"
 #include "platforms/src/run_report.h"
 #include "workloads/src/weight_sharing.h"
 
@@ -59,6 +60,7 @@ simulation::simulation(const platform_config& config, const workload& w, u32 ste
     // sc_stop() would only repeat it.
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                             sc_core::SC_DO_NOTHING);
+    set_protocol_checks(config.protocol_checks);
     system_ = std::make_unique<masr_system>("masr", config);
     system_->load_image(bytes_, 0, steps_);
     for (const input_placement& p : place_input(image_, w, steps_))
@@ -76,6 +78,16 @@ simulation::simulation(const platform_config& config, const workload& w, u32 ste
 void simulation::run() {
     sc_core::sc_start();
     at_end_ = stats_registry::instance().snapshot();
+    if (protocol_violations() > 0) {
+        std::string first;
+        for (const protocol_checker* c : protocol_checkers())
+            if (!c->messages().empty()) {
+                first = c->messages().front();
+                break;
+            }
+        throw std::runtime_error(
+            fmt::format("{} TLM protocol violations; the first: {}", protocol_violations(), first));
+    }
     if (system_->seq.finished()) return;
     if (!first_fault().empty()) throw std::runtime_error("the run stopped: " + first_fault());
     throw std::runtime_error(

@@ -1,6 +1,7 @@
 // Whole platforms running whole networks: every preset platform with tiny,
 // rnnoise and ds2_birnn (few steps) bit-exact with the golden reference, odd
 // tile counts, capacity errors, and run-to-run determinism of the cycles.
+// Every in-process run has a TLM-2.0 protocol checker on every link.
 // One elaboration per test case (each case runs in its own process).
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/common/error.h"
+#include "models/protocol_checker/protocol_checker.h"
 #include "platforms/src/masr_system.h"
 #include "platforms/src/run_report.h"
 #include "platforms/src/simulation.h"
@@ -42,13 +44,20 @@ platform_config& preset(platform_config& config, const std::string& platform, u3
 
 // A run of a configured platform, checked bit for bit against the golden
 // reference of the same (for EIE's codebook: weight-shared) workload.
+// A TLM-2.0 protocol checker sits on every link; the run throws on a violation.
 outcome run_config(platform_config& config, const std::string& workload_file, u32 steps) {
+    config.protocol_checks = true;
     config.resolve_arch();
     config.validate();
     workload w = workload::load("workloads/" + workload_file + ".yaml");
     adapt_workload(config, w);
     simulation sim(config, w, steps);
     sim.run();
+    REQUIRE(protocol_checkers().size() > 10);
+    u64 checked = 0;
+    for (const protocol_checker* c : protocol_checkers()) checked += c->transactions;
+    CHECK(checked > 0);
+    CHECK(protocol_violations() == 0);
     outcome o;
     const golden_result golden = run_fixed(w, steps);
     o.check = compare_with_golden(w, golden, sim.outputs());
