@@ -7,7 +7,7 @@
 # build-fuzz/artifacts/<target>/ and becomes a regression test.
 #
 # Usage: scripts/fuzz.sh [--time S] [--runs N] [TARGET...]
-#   --time S   run each target for S seconds (default 20: the CI mode)
+#   --time S   run each target for S seconds (default 20; CI uses 15)
 #   --runs N   run each target for N executions instead (the long mode:
 #              --runs 1000000)
 #   TARGET     workload, platform, npy or image (default: all four)
