@@ -311,9 +311,9 @@ def dominant(point, kind):
 # ---------------------------------------------------------------- the study
 
 def run_study(args, out):
-    sim = os.path.join(ROOT, "build", "bin", "masr-sim")
+    sim = os.path.abspath(args.sim)
     if not os.access(sim, os.X_OK):
-        raise StudyError("build/bin/masr-sim is missing; run scripts/build.sh first")
+        raise StudyError(f"{args.sim} is missing or not executable; run scripts/build.sh first (or pass --sim)")
     runner = Runner(sim, out, args.steps, args.jobs)
     quick = args.quick
     lb_tiles = [4, 16] if quick else [4, 8, 16, 32, 64]
@@ -707,6 +707,8 @@ def main():
     parser.add_argument("--steps", type=int, default=None,
                         help="time steps per run (default: the workload's whole sequence, 100; 2 with --quick)")
     parser.add_argument("--jobs", type=int, default=2, help="masr-sim processes at once (default 2)")
+    parser.add_argument("--sim", default=os.path.join(ROOT, "build", "bin", "masr-sim"),
+                        help="the masr-sim binary (default build/bin/masr-sim)")
     parser.add_argument("--quick", action="store_true",
                         help="a fast check of the whole study: 2 steps, 2 tile counts, 2 row variations, one exponent")
     args = parser.parse_args()
