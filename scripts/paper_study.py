@@ -105,8 +105,8 @@ def expected_rows():
 class Runner:
     """Runs masr-sim points, up to `jobs` at once, printing a line per run."""
 
-    def __init__(self, sim, out, steps, jobs):
-        self.sim, self.out, self.steps, self.jobs = sim, out, steps, jobs
+    def __init__(self, sim, out, steps, jobs, check=False):
+        self.sim, self.out, self.steps, self.jobs, self.check = sim, out, steps, jobs, check
         self.points = {}
         self.probes = {}  # tile count -> Future of the area (match_area)
         self.lock = threading.Lock()
@@ -115,7 +115,7 @@ class Runner:
 
     def command(self, platform, args, steps, run_dir, workload=WORKLOAD):
         return [self.sim, "--platform", platform, "--workload", workload, "--steps", str(steps),
-                "--out", run_dir, "--quiet"] + list(args)
+                "--out", run_dir, "--quiet"] + (["--check"] if self.check else []) + list(args)
 
     def run_one(self, name, label, platform, args, workload=WORKLOAD, steps=None, keep=True):
         steps = self.steps if steps is None else steps
@@ -359,7 +359,7 @@ def run_study(args, out):
     sim = os.path.abspath(args.sim)
     if not os.access(sim, os.X_OK):
         raise StudyError(f"{args.sim} is missing or not executable; run scripts/build.sh first (or pass --sim)")
-    runner = Runner(sim, out, args.steps, args.jobs)
+    runner = Runner(sim, out, args.steps, args.jobs, args.check)
     quick = args.quick
     lb_tiles = [4, 16] if quick else [4, 8, 16, 32, 64]
     row_variations = [0.0, 0.5] if quick else [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -801,6 +801,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="masr-sim processes at once (default 2)")
     parser.add_argument("--sim", default=os.path.join(ROOT, "build", "bin", "masr-sim"),
                         help="the masr-sim binary (default build/bin/masr-sim)")
+    parser.add_argument("--check", action="store_true",
+                        help="also have masr-sim compare every run with the golden reference (slower); a mismatch fails the study")
     parser.add_argument("--quick", action="store_true",
                         help="a fast check of the whole study: 2 steps, 2 tile counts, 2 row variations, one exponent")
     args = parser.parse_args()

@@ -3,7 +3,8 @@
 
 1. a masr-sim that fails makes the study exit 1 naming the point and the
    error, and leaves no output directory (whole or not at all);
-2. the study runs, and ratios.csv has exactly the columns
+2. the study runs (every masr-sim run with --check: bit-exact with the
+   golden reference, or the study fails), and ratios.csv has exactly the columns
    baseline,match,metric,model_ratio,paper_ratio and every expected
    (baseline, match, metric) row once, with finite positive ratios and the
    paper's figures;
@@ -86,7 +87,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="paper-study-test-") as work:
         failing_sim_case(work)
 
-    proc = subprocess.run([PYTHON, STUDY, "--quick", "--sim", args.sim, "--out", out, "--jobs", "2"],
+    proc = subprocess.run([PYTHON, STUDY, "--quick", "--check", "--sim", args.sim, "--out", out, "--jobs", "2"],
                           text=True, timeout=600)
     if proc.returncode != 0:
         print(f"FAIL: paper_study.py --quick exited with {proc.returncode}", file=sys.stderr)
