@@ -14,6 +14,7 @@
 
 #include "models/common/error.h"
 #include "platforms/src/masr_system.h"
+#include "platforms/src/output_hashes.h"
 
 using namespace masr;
 
@@ -290,4 +291,18 @@ TEST_CASE("arch: what each architecture implies, and what contradicts it", "[uni
     CHECK_THAT(error("platforms/eie.yaml",
                      [](platform_config& c) { c.tile.pe.balance = balance_mode::dynamic; }),
                Catch::Contains("EIE interleaves rows over its PEs statically"));
+}
+
+TEST_CASE("output CRC-32: the standard check value, and one changed value changes it",
+          "[unit][platforms]") {
+    // 0x3231, 0x3433, ... as little-endian words are the bytes "12345678",
+    // whose CRC-32 (zlib, IEEE 802.3) is 0x9ae0daaf.
+    matrix<i16> values(2, 2);
+    values.data = {0x3231, 0x3433, 0x3635, 0x3837};
+    CHECK(output_crc32(values) == 0x9ae0daafu);
+    values.at(1, 0) = static_cast<i16>(values.at(1, 0) + 1);
+    CHECK(output_crc32(values) != 0x9ae0daafu);
+    matrix<i16> negative(1, 1);
+    negative.data = {-1};  // 0xffff: two 0xff bytes
+    CHECK(output_crc32(negative) == 0xffff0000u);
 }
