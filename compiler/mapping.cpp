@@ -54,8 +54,7 @@ layer_groups place_layer(u32 units, bool bidirectional, u32 tiles, direction_pla
     return g;
 }
 
-u64 region_allocator::allocate(u64 bytes, const std::vector<u32>& tiles_in, int first,
-                                int last) {
+u64 region_allocator::allocate(u64 bytes, const std::vector<u32>& tiles_in, int first, int last) {
     std::vector<u32> tiles = tiles_in;
     std::sort(tiles.begin(), tiles.end());
     bytes = align_up(std::max<u64>(bytes, 1), alignment_);

@@ -8,8 +8,9 @@
 // Formats (see docs/quantization.md):
 //   weight      w = q_w * 2^-weight_frac_bits,      -2^(weight_bits-1) <= q_w < 2^(weight_bits-1)
 //   bias        same format as the weights, stored as i32
-//   activation  a = q_a * 2^-activation_frac_bits,  -2^(activation_bits-1) <= q_a < 2^(activation_bits-1)
-//   accumulator q_w * q_a products and the bias shifted by activation_frac_bits,
+//   activation  a = q_a * 2^-activation_frac_bits,  -2^(activation_bits-1) <= q_a <
+//   2^(activation_bits-1) accumulator q_w * q_a products and the bias shifted by
+//   activation_frac_bits,
 //               summed exactly and then saturated to accumulator_bits; an exact
 //               sum does not depend on the order in which lanes, PEs and the
 //               load balancer add partial sums, so every work assignment gives

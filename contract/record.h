@@ -104,8 +104,8 @@ std::string record_markdown() {
                     "|---|---|---|---|\n";
     u32 at = 0;
     for (const auto& field : f.list) {
-        s += "| " + std::to_string(at) + " | " + std::to_string(field.bytes) + " | `" +
-             field.name + "` | " + field.meaning + " |\n";
+        s += "| " + std::to_string(at) + " | " + std::to_string(field.bytes) + " | `" + field.name +
+             "` | " + field.meaning + " |\n";
         at += field.bytes;
     }
     return s;

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Set-up, build and run every test (each Catch2 case in its own process).
+# Set-up, build and run every test (each Catch2 case in its own process),
+# then check the C++ formatting (scripts/check_format.sh). JUnit XML of every
+# ctest run goes to $JUNIT_DIR (default build/junit): ctest.xml, and
+# ctest-sanitize.xml for the sanitizer pass.
 # With CI=true it also fuzzes each parser for 15 s (scripts/fuzz.sh) when
 # FUZZ_IN_CI is not 0, and runs the suite under ASan+UBSan when
 # SANITIZE_IN_CI is not 0.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+junit_dir=${JUNIT_DIR:-$root/build/junit}
+mkdir -p "$junit_dir"
+junit_dir=$(cd "$junit_dir" && pwd)
 "$root/scripts/build.sh"
-(cd "$root/build" && ctest --output-on-failure -j "$(nproc)" --timeout 600)
+status=0
+(cd "$root/build" && ctest --output-on-failure -j "$(nproc)" --timeout 600 \
+  --output-junit "$junit_dir/ctest.xml") || status=$?
+echo "test: JUnit XML in $junit_dir/ctest.xml" >&2
+"$root/scripts/check_format.sh" || status=1
+[ $status -eq 0 ] || exit $status
 if [ "${CI:-}" = "true" ] && [ "${FUZZ_IN_CI:-1}" != "0" ]; then
   echo "test: fuzzing the workload, platform, .npy and model-image parsers, 15 s each" >&2
   "$root/scripts/fuzz.sh" --time 15
@@ -14,5 +25,6 @@ fi
 if [ "${CI:-}" = "true" ] && [ "${SANITIZE_IN_CI:-1}" != "0" ]; then
   echo "test: running the suite again under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
   BUILD_DIR="$root/build-sanitize" BUILD_TYPE=RelWithDebInfo MASR_SANITIZE=ON "$root/scripts/build.sh"
-  (cd "$root/build-sanitize" && ctest --output-on-failure -j "$(nproc)" --timeout 900 -LE slow)
+  (cd "$root/build-sanitize" && ctest --output-on-failure -j "$(nproc)" --timeout 900 -LE slow \
+    --output-junit "$junit_dir/ctest-sanitize.xml")
 fi

@@ -21,7 +21,7 @@ enum class path_part : u8 {
 };
 inline constexpr std::size_t path_part_count = 6;
 inline constexpr const char* path_part_names[path_part_count] = {"load", "compute", "noc",
-                                                                  "sync", "merge", "seqbuf"};
+                                                                 "sync", "merge",   "seqbuf"};
 
 struct path_stamp {
     u64 cycle = 0;

@@ -81,10 +81,12 @@ void ni::from_noc(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
         return;
     }
     const auto* ext = trans.get_extension<arrival_extension>();
-    if (ext && (trans.get_command() != tlm::TLM_WRITE_COMMAND || ext->counter >= counters_.size())) {
-        log.warn("{} at 0x{:x} asks to count arrival counter {}: expected a write and a counter "
-                 "below {}",
-                 command_name(trans.get_command()), address, ext->counter, counters_.size());
+    if (ext &&
+        (trans.get_command() != tlm::TLM_WRITE_COMMAND || ext->counter >= counters_.size())) {
+        log.warn(
+            "{} at 0x{:x} asks to count arrival counter {}: expected a write and a counter "
+            "below {}",
+            command_name(trans.get_command()), address, ext->counter, counters_.size());
         ++errors;
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
@@ -136,10 +138,9 @@ path_stamp ni::wait_for(u32 counter, u64 count) {
         const u64 need = count - c.floor;
         if (c.pending.size() >= need) {
             // The need-th arrival in time, of those seen so far.
-            std::nth_element(c.pending.begin(), c.pending.begin() + static_cast<long>(need - 1),
-                             c.pending.end(), [](const path_stamp& a, const path_stamp& b) {
-                                 return a.cycle < b.cycle;
-                             });
+            std::nth_element(
+                c.pending.begin(), c.pending.begin() + static_cast<long>(need - 1), c.pending.end(),
+                [](const path_stamp& a, const path_stamp& b) { return a.cycle < b.cycle; });
             path_stamp nth = c.pending[need - 1];
             const u64 seen = nth.cycle + sync_cycles_;
             if (seen <= now) {

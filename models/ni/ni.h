@@ -27,8 +27,9 @@ namespace masr {
 
 struct ni_params : property_group {
     using property_group::property_group;
-    property<u32> counters{this, "counters", 1024,
-                           "arrival counters (one per buffer slot the node waits on)", 1, 1 << 24};
+    property<u32> counters{this, "counters",
+                           1024, "arrival counters (one per buffer slot the node waits on)",
+                           1,    1 << 24};
     property<u32> sync_cycles{this,
                               "sync_cycles",
                               1,
@@ -41,7 +42,7 @@ struct ni_params : property_group {
 // On a write: count it in `counter` of the destination NI when it has landed.
 struct arrival_extension : tlm::tlm_extension<arrival_extension> {
     u32 counter = 0;
-    path_stamp sent;       // critical path at the time the write was issued
+    path_stamp sent;           // critical path at the time the write was issued
     bool carries_data = true;  // the transfer's time is NoC time, else synchronisation
 
     tlm::tlm_extension_base* clone() const override { return new arrival_extension(*this); }
@@ -96,8 +97,8 @@ private:
     void record(u32 counter, path_stamp stamp);
 
     struct counter_state {
-        u64 floor = 0;                     // arrivals already consumed by the waiter
-        std::vector<path_stamp> pending;   // arrivals beyond the floor, unordered
+        u64 floor = 0;                    // arrivals already consumed by the waiter
+        std::vector<path_stamp> pending;  // arrivals beyond the floor, unordered
         sc_core::sc_event changed;
     };
 

@@ -82,8 +82,8 @@ noc_geometry resolve_noc_geometry(const noc_params& params, u32 tiles) {
         if (params.host_node.is_set())
             fail("{}: {}host_node and {}host_at_center are both set; expected one of them",
                  params.host_node.where(), prefix, prefix);
-        g.host_node = g.topology == noc_topology::mesh ? (g.rows / 2) * g.columns + g.columns / 2
-                                                       : 0;
+        g.host_node =
+            g.topology == noc_topology::mesh ? (g.rows / 2) * g.columns + g.columns / 2 : 0;
         return g;
     }
     if (params.host_node >= g.routers)
@@ -249,8 +249,7 @@ bool noc::decode(tlm::tlm_generic_payload& payload, noc_route& route) {
         log.warn(
             "{} at address {:#x}: node {} (address bits 63..32) does not exist, expected "
             "tiles 0 to {} or the control node 0x{:x}",
-            command_name(payload.get_command()), address, node, geometry_.tiles - 1,
-            noc_host_node);
+            command_name(payload.get_command()), address, node, geometry_.tiles - 1, noc_host_node);
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return false;
     }

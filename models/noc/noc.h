@@ -164,7 +164,9 @@ private:
     bool decode(tlm::tlm_generic_payload& payload, noc_route& route);
     void set_packet(noc_route& route, u64 packet_bytes) const;
     std::unique_ptr<noc_route> acquire_route();
-    int injection_of(node n) const { return n.kind == noc_port::host ? host_injection_ : tile_injection_[n.tile]; }
+    int injection_of(node n) const {
+        return n.kind == noc_port::host ? host_injection_ : tile_injection_[n.tile];
+    }
     u32 router_of(node n) const { return n.kind == noc_port::host ? geometry_.host_node : n.tile; }
 
     using ejection = node;

@@ -69,8 +69,8 @@ void pe_cycle_model::tick() {
             const u64 below = (u64{1} << bit) - 1;
             const u32 wi = weight_base_ + static_cast<u32>(__builtin_popcountll(wm & below));
             const u32 ai = activation_base_ + static_cast<u32>(__builtin_popcountll(am & below));
-            fifo_.push_back({r.weights.values[wi], r.activations.values[ai],
-                             static_cast<u32>(row_), cycle_});
+            fifo_.push_back(
+                {r.weights.values[wi], r.activations.values[ai], static_cast<u32>(row_), cycle_});
             ++pending_[row_];
             ++results_[row_].pairs;
             both_ &= both_ - 1;

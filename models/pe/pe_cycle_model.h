@@ -1,11 +1,11 @@
 #pragma once
 // Cycle-level reference of ONE PE, clocked by an sc_clock: front end
 // (frontend_words scan slots per cycle, each ANDing one mask word, prefix
-// popcounts, pushing up to frontend_pairs / frontend_words pairs), the pair FIFO (fifo_depth entries, a pair can be popped
-// fifo_latency cycles after its push), and L MAC lanes that pop up to L pairs
-// per cycle and accumulate exact products per row; a row's result is ready
-// mac_latency + reduce_latency cycles after its last pop. Used only to
-// validate pe_cost_model (tb_pe_cost_model); the PE tile never runs it.
+// popcounts, pushing up to frontend_pairs / frontend_words pairs), the pair FIFO (fifo_depth
+// entries, a pair can be popped fifo_latency cycles after its push), and L MAC lanes that pop up to
+// L pairs per cycle and accumulate exact products per row; a row's result is ready mac_latency +
+// reduce_latency cycles after its last pop. Used only to validate pe_cost_model (tb_pe_cost_model);
+// the PE tile never runs it.
 //
 // Per cycle: the lanes pop first, then the front end pushes into the space
 // left (so a pop frees its entry for a push in the same cycle). A mask word

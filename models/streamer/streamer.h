@@ -42,16 +42,15 @@ struct streamer_params : property_group {
                                      "re-alignment, direction sum): 16 x 16 bit = one 256-bit word",
                                      1,
                                      4096};
-    property<u32> latency_cycles{this, "latency_cycles",
-                                 2,    "assembler pipeline cycles (align, add, encode)",
-                                 0,    1024};
+    property<u32> latency_cycles{
+        this, "latency_cycles", 2, "assembler pipeline cycles (align, add, encode)", 0, 1024};
 };
 
 class streamer : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<streamer> control;     // configure, start
-    tlm_utils::simple_initiator_socket<streamer> memory;   // control-node bus: DRAM, sequence buffer
-    tlm_utils::simple_initiator_socket<streamer> noc;      // out through the NI
+    tlm_utils::simple_target_socket<streamer> control;    // configure, start
+    tlm_utils::simple_initiator_socket<streamer> memory;  // control-node bus: DRAM, sequence buffer
+    tlm_utils::simple_initiator_socket<streamer> noc;     // out through the NI
     sc_core::sc_port<arrival_if> arrivals;
 
     streamer(sc_core::sc_module_name name, const streamer_params& params,
@@ -61,9 +60,9 @@ public:
 
     logger log{name()};
 
-    u64 vectors = 0;       // x_t sent
-    u64 bytes_sent = 0;    // their encoded bytes (once per multicast)
-    u64 bytes_read = 0;    // read from the sequence buffer
+    u64 vectors = 0;          // x_t sent
+    u64 bytes_sent = 0;       // their encoded bytes (once per multicast)
+    u64 bytes_read = 0;       // read from the sequence buffer
     u64 merged_elements = 0;  // elements summed across directions
     u64 assemble_cycles = 0;
     u64 wait_source_cycles = 0;  // cycles a vector waited for its sources

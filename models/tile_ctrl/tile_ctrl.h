@@ -49,8 +49,8 @@ struct round_activity {
 
 class tile_ctrl : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<tile_ctrl> control;  // slot messages and start
-    tlm_utils::simple_initiator_socket<tile_ctrl> pe;    // PE commands
+    tlm_utils::simple_target_socket<tile_ctrl> control;    // slot messages and start
+    tlm_utils::simple_initiator_socket<tile_ctrl> pe;      // PE commands
     tlm_utils::simple_initiator_socket<tile_ctrl> buffer;  // the tile's activation buffer
     tlm_utils::simple_initiator_socket<tile_ctrl> noc;     // out through the NI
     sc_core::sc_port<arrival_if> arrivals;

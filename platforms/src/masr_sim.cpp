@@ -16,6 +16,7 @@
 #include "models/common/output_folder.h"
 #include "models/common/tlm_support.h"
 #include "platforms/src/masr_system.h"
+#include "platforms/src/output_hashes.h"
 #include "platforms/src/run_report.h"
 #include "platforms/src/simulation.h"
 #include "workloads/src/npy_file.h"
@@ -161,6 +162,9 @@ int run(int argc, char** argv) {
               "override the seeds of generated weights and inputs")(
         "dump-config", po::value(&config_out)->value_name("FILE"),
         "write the platform configuration actually used, with every default, as commented YAML")(
+        "config-only",
+        "with --dump-config: write the configuration and exit without compiling or running "
+        "(masr-sweep keys its points by it)")(
         "log", po::value(&log_levels)->value_name("[NAME=]LEVEL")->composing(),
         "log level (error, warning, info, debug) for all models or for a hierarchy prefix, e.g. "
         "--log masr.tile_0=debug; repeatable")("quiet,q", "no progress line");
@@ -235,6 +239,10 @@ int run(int argc, char** argv) {
     if (!adapted.empty() && !vm.count("quiet")) std::cerr << "masr-sim: " << adapted << "\n";
     if (!config_out.empty() && !config_with_outputs)
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
+    if (vm.count("config-only")) {
+        if (config_out.empty()) fail("--config-only needs --dump-config FILE");
+        return 0;
+    }
 
     // The image: compiled here or read from a file (and checked) by the simulation.
     std::vector<u8> image;
@@ -254,7 +262,11 @@ int run(int argc, char** argv) {
     progress_printer progress;
     progress.w = &w;
     progress.enabled = !vm.count("quiet");
-    sim.on_layer = [&progress](u32 layer) { progress(layer); };
+    output_hasher hasher;  // per-layer output CRCs for stats.json (regression benches)
+    sim.on_layer = [&](u32 layer) {
+        if (!out_dir.empty()) hasher.layer_done(sim, w, layer);
+        progress(layer);
+    };
     try {
         sim.run();
     } catch (...) {
@@ -279,7 +291,9 @@ int run(int argc, char** argv) {
                           : "check             MISMATCH: " + check.first_mismatch + "\n");
     }
     if (out_folder) {
-        write_run_outputs(out_folder->path(""), summary, vm.count("check") ? &check : nullptr);
+        const nlohmann::json output_crc32 = hasher.to_json();
+        write_run_outputs(out_folder->path(""), summary, vm.count("check") ? &check : nullptr,
+                          &output_crc32);
         if (config_with_outputs)
             write_file_atomically(out_folder->path(config_in_out),
                                   [&](std::ostream& out) { config.dump(out); });

@@ -242,7 +242,7 @@ check_result compare_with_golden(const workload& w, const golden_result& golden,
 }
 
 void write_run_outputs(const std::string& dir, const run_summary& summary,
-                       const check_result* check) {
+                       const check_result* check, const nlohmann::json* output_crc32) {
     make_directories(dir);
     nlohmann::json stats = stats_registry::instance().to_json();
     stats["summary"] = summary.to_json();
@@ -251,6 +251,7 @@ void write_run_outputs(const std::string& dir, const run_summary& summary,
         stats["check"] = {{"bit_exact", check->bit_exact}};
         if (!check->bit_exact) stats["check"]["first_mismatch"] = check->first_mismatch;
     }
+    if (output_crc32) stats["output_crc32"] = *output_crc32;
     write_file_atomically(dir + "/stats.json",
                           [&](std::ostream& out) { out << stats.dump(2) << "\n"; });
     write_file_atomically(dir + "/summary.csv", [&](std::ostream& out) { out << summary.csv(); });

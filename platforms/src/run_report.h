@@ -65,10 +65,10 @@ struct check_result {
 check_result compare_with_golden(const workload& w, const golden_result& golden,
                                  const std::vector<matrix<i16>>& outputs);
 
-// DIR/stats.json (every counter by hierarchy + summary [+ check]) and
-// DIR/summary.csv, each written atomically.
+// DIR/stats.json (every counter by hierarchy + summary [+ check] [+
+// output_crc32, output_hashes.h]) and DIR/summary.csv, each written atomically.
 void write_run_outputs(const std::string& dir, const run_summary& summary,
-                       const check_result* check);
+                       const check_result* check, const nlohmann::json* output_crc32 = nullptr);
 
 // Layer outputs as DIR/<layer>.npy, float32 dequantized (T, width).
 void dump_layer_outputs(const std::string& dir, const workload& w,

@@ -121,7 +121,8 @@ TEST_CASE("per-word effectual pairs and the row's value count", "[unit][encoding
         std::vector<u32> prefix;
         mask_prefix(va, prefix);
         REQUIRE(prefix.size() == mask_words(n));
-        for (u32 k = 0; k < prefix.size(); ++k) CHECK(prefix[k] == va.packed_index(k * mask_word_bits));
+        for (u32 k = 0; k < prefix.size(); ++k)
+            CHECK(prefix[k] == va.packed_index(k * mask_word_bits));
         std::vector<u32> per_word(mask_words(n), 99);
         i64 sum = 0;
         const u32 nnz = for_each_effectual_word(

@@ -55,8 +55,8 @@ struct placed_slice {
 };
 
 struct direction_run {
-    matrix<i16> output;    // (steps, units), in time order
-    u64 total_cycles = 0;  // sum over passes of command start to last result
+    matrix<i16> output;       // (steps, units), in time order
+    u64 total_cycles = 0;     // sum over passes of command start to last result
     u64 makespan_cycles = 0;  // sum over passes of the slowest PE's cycles
     u64 mismatches = 0;
     std::string first_mismatch;
@@ -84,8 +84,8 @@ inline direction_run run_direction(tile_bench& bench, const workload& w, const l
     const u32 avb = packed_value_bytes(w.format.activation_bits);
     const std::vector<pe_segment> segments = segments_of(slices, avb);
     for (const placed_slice& s : slices) {
-        pe_command command(bench.make_setup(layer, weights, w.format, s.slot, s.first_unit,
-                                            s.units, segments));
+        pe_command command(
+            bench.make_setup(layer, weights, w.format, s.slot, s.first_unit, s.units, segments));
         REQUIRE(bench.send(command) == tlm::TLM_OK_RESPONSE);
     }
     direction_run run;

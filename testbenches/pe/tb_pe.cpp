@@ -8,8 +8,7 @@
 using namespace masr;
 using namespace masr::pe_bench;
 
-TEST_CASE("weight blocks round trip, one per PE and pass, in the documented layout",
-          "[unit][pe]") {
+TEST_CASE("weight blocks round trip, one per PE and pass, in the documented layout", "[unit][pe]") {
     const workload& w = tiny();
     for (const char* name : {"l1", "l2", "l3", "out"}) {
         const u32 l = static_cast<u32>(w.find_layer(name));
@@ -21,8 +20,8 @@ TEST_CASE("weight blocks round trip, one per PE and pass, in the documented layo
         INFO("layer " << name);
         // One block per PE of every pass the kind has, rows split contiguously.
         u32 passes = 0;
-        for (weight_pass pass : {weight_pass::input, weight_pass::recurrent,
-                                 weight_pass::candidate})
+        for (weight_pass pass :
+             {weight_pass::input, weight_pass::recurrent, weight_pass::candidate})
             passes += pass_rows(layer.kind, units, pass) > 0;
         REQUIRE(packed.blocks.size() == passes * pes);
         for (const packed_block& b : packed.blocks) {

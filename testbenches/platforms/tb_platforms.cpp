@@ -22,6 +22,7 @@
 
 #include "models/common/error.h"
 #include "platforms/src/masr_system.h"
+#include "platforms/src/output_hashes.h"
 
 using namespace masr;
 
@@ -390,4 +391,18 @@ TEST_CASE("masr-sim checks its output folders before it simulates", "[unit][plat
                   &out) == 2);
     CHECK(out.find("--dump '" + (mine / "notes.txt").string() + "' is a file, expected a folder") !=
           std::string::npos);
+}
+
+TEST_CASE("output CRC-32: the standard check value, and one changed value changes it",
+          "[unit][platforms]") {
+    // 0x3231, 0x3433, ... as little-endian words are the bytes "12345678",
+    // whose CRC-32 (zlib, IEEE 802.3) is 0x9ae0daaf.
+    matrix<i16> values(2, 2);
+    values.data = {0x3231, 0x3433, 0x3635, 0x3837};
+    CHECK(output_crc32(values) == 0x9ae0daafu);
+    values.at(1, 0) = static_cast<i16>(values.at(1, 0) + 1);
+    CHECK(output_crc32(values) != 0x9ae0daafu);
+    matrix<i16> negative(1, 1);
+    negative.data = {-1};  // 0xffff: two 0xff bytes
+    CHECK(output_crc32(negative) == 0xffff0000u);
 }

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "models/common/property.h"
-#include "models/common/types.h"
 #include "contract/fixed_point.h"
 #include "contract/layer_types.h"
+#include "models/common/property.h"
+#include "models/common/types.h"
 
 namespace masr {
 
@@ -52,7 +52,9 @@ struct layer_desc {
     u32 gates() const { return gate_count(kind); }
     u32 directions() const { return bidirectional ? 2 : 1; }
     bool recurrent() const { return kind != layer_kind::dense; }
-    u32 output_width() const { return bidirectional && merge == merge_mode::concat ? 2 * units : units; }
+    u32 output_width() const {
+        return bidirectional && merge == merge_mode::concat ? 2 * units : units;
+    }
 };
 
 // One direction's quantized parameters.
