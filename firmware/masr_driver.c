@@ -26,6 +26,9 @@ int masr_open(masr_device* dev, uint32_t base) {
 }
 
 int masr_start(const masr_device* dev, const masr_job* job) {
+    /* From a known state: no stale error code, no pending cause. */
+    wr(dev, MASR_CSR_CTRL, MASR_CSR_CTRL_SOFT_RESET);
+    if (masr_error(dev) != MASR_ERR_NONE) return (int)masr_error(dev);
     wr(dev, MASR_CSR_IRQ_STATUS, MASR_CSR_IRQ_STATUS_DONE | MASR_CSR_IRQ_STATUS_ERROR);
     wr(dev, MASR_CSR_IMAGE_ADDR, job->image_addr);
     wr(dev, MASR_CSR_IMAGE_LEN, job->image_len);

@@ -24,8 +24,9 @@ typedef struct {
 
 /* 0, or -1 when the block at base is not a MASR of a supported version. */
 int masr_open(masr_device* dev, uint32_t base);
-/* Programs a job and starts it with the DONE and ERROR interrupts enabled.
- * Returns 0 or the MASR_ERR_* code the block refused it with. */
+/* Soft-resets the block, programs a job and starts it with the DONE and
+ * ERROR interrupts enabled. Returns 0 or the MASR_ERR_* code the block
+ * refused it with (MASR_ERR_BUSY while a job runs). */
 int masr_start(const masr_device* dev, const masr_job* job);
 /* Sleeps until the job ends, acknowledges the interrupt and returns
  * STATUS.ERROR (MASR_ERR_NONE when the output is stored). */

@@ -40,7 +40,8 @@ enum {
     TEST_BAD_IMAGE,
     TEST_BAD_BUFFER,
     TEST_START_WHILE_BUSY,
-    TEST_DMA_UNMAPPED
+    TEST_DMA_UNMAPPED,
+    TEST_ABORT
 };
 
 static int misprogram(const masr_device* dev, uint32_t test, masr_job job) {
@@ -72,6 +73,23 @@ static int misprogram(const masr_device* dev, uint32_t test, masr_job job) {
             job.output_addr = 0x10000000u; /* nothing is mapped there */
             return expect("output to an unmapped address", (uint32_t)masr_run(dev, &job),
                           MASR_ERR_DMA);
+        case TEST_ABORT: {
+            /* Abort once the tiles are loaded and running, then start again. */
+            int error = masr_start(dev, &job);
+            if (error != 0) return expect("start", (uint32_t)error, MASR_ERR_NONE);
+            uint64_t until = masr_timer(dev) + 40000u;
+            while (masr_timer(dev) < until) {
+            }
+            masr_abort(dev);
+            int failed = expect("abort", (uint32_t)masr_wait(dev), MASR_ERR_ABORTED);
+            if (masr_status(dev) & MASR_CSR_STATUS_BUSY) {
+                fw_puts("still busy after the abort\n");
+                failed = 1;
+            }
+            /* One image per simulation: a second start is refused, cleanly. */
+            return failed |
+                   expect("start after the abort", (uint32_t)masr_run(dev, &job), MASR_ERR_RESTART);
+        }
     }
     fw_puts("unknown test ");
     fw_putu(test);

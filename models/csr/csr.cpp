@@ -347,7 +347,9 @@ u32 csr::run_job(sc_time& local) {
 }
 
 void csr::job() {
-    wait(start_);
+    // busy_ is set by the START write, which may come before this process
+    // first runs (a write by debug transport or from sc_main).
+    while (!busy_) wait(start_);
     ran_ = true;
     ++jobs;
     log.info("start: image 0x{:x} ({} bytes), {} steps", image_addr_.value, image_len_.value,
@@ -356,13 +358,15 @@ void csr::job() {
     const u32 code = run_job(local);
     busy_ = false;
     abort_ = false;
+    // STATUS.ERROR now tells how the job ended (a refused command during
+    // the run was reported then).
+    error_ = code;
     if (code == MASR_ERR_NONE) {
         done_ = true;
         log.info("done: {} cycles, {} effectual MACs, {} output bytes", cycles_, macs_,
                  output_used_);
         raise(MASR_CSR_IRQ_STATUS_DONE);
     } else {
-        error_ = code;
         log.warn("run ended with STATUS.ERROR {} {}", code, error_name(code));
         raise(MASR_CSR_IRQ_STATUS_ERROR);
     }

@@ -118,8 +118,9 @@ def markdown(spec):
         fields = "<br>".join(
             f"`{f['name']}` [{f['hi']}:{f['lo']}]" if f["hi"] != f["lo"] else f"`{f['name']}` [{f['lo']}]"
             for f in r.get("fields", []))
+        doc = r["doc"].replace("|", "\\|")
         out.append(f"| 0x{r['offset']:02x} | `{r['name']}` | {r['access']} | 0x{r.get('reset', 0):x} | "
-                   f"{fields or '31:0'} | {r['doc']} |")
+                   f"{fields or '31:0'} | {doc} |")
     out += ["", "## Fields", ""]
     for r in spec["registers"]:
         for f in r.get("fields", []):
