@@ -16,6 +16,9 @@ packages=(
   # scripts/fuzz.sh: libFuzzer targets built with clang (the normal build is g++);
   # the sanitizer and fuzzer runtimes are only a recommendation of clang-14.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  # firmware co-simulation (masr-cosim): the RV32 core model and the firmware's
+  # cross toolchain (firmware/README.md)
+  libunicorn-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
 )
 
 missing=()

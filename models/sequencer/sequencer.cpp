@@ -37,10 +37,16 @@ void sequencer::program(u64 image_address, u32 steps) {
     programmed_ = true;
 }
 
+void sequencer::start(u64 image_address, u32 steps) {
+    program(image_address, steps);
+    start_.notify(sc_core::SC_ZERO_TIME);
+}
+
 void sequencer::fault(const std::string& what) {
     log.fault("{}", what);
     ++errors;
-    sc_core::sc_stop();
+    ended_.notify(sc_core::SC_ZERO_TIME);
+    if (stop_on_fault) sc_core::sc_stop();
 }
 
 bool sequencer::transfer(tlm_utils::simple_initiator_socket<sequencer>& socket,
@@ -219,7 +225,7 @@ void sequencer::watch_layers() {
 }
 
 void sequencer::run() {
-    if (!programmed_) return;
+    if (!programmed_) wait(start_);
     sc_time local = sc_core::SC_ZERO_TIME;
     if (!read_image(local) || !load_tiles(local)) return;
     wait(local);
@@ -227,6 +233,7 @@ void sequencer::run() {
     // Layers complete as the sequence buffer fills.
     watch_layers();
     finished_ = true;
+    ended_.notify(sc_core::SC_ZERO_TIME);
 }
 
 }  // namespace masr

@@ -63,6 +63,15 @@ public:
 
     // Before sc_start: the image in DRAM and the steps to run (0: all it holds).
     void program(u64 image_address, u32 steps);
+    // During the simulation (the register block's START): the same, from now.
+    // One run per elaboration: the tiles keep the state of the run they ran.
+    void start(u64 image_address, u32 steps);
+    // Notified when the run finished or stopped on a fault.
+    const sc_core::sc_event& ended() const { return ended_; }
+    bool failed() const { return errors != 0; }
+    // true (masr-sim): a fault stops the simulation. false (co-simulation): the
+    // fault is reported through ended() and the register block's status.
+    bool stop_on_fault = true;
     // Called when a layer's outputs are complete in the sequence buffer, with
     // the layer and the parsed image (for observers that read the outputs).
     std::function<void(u32 layer, const model_image& image)> on_layer_done;
@@ -105,6 +114,8 @@ private:
     const machine_limits limits_;
     const sc_core::sc_time clock_;
     bool programmed_ = false;
+    sc_core::sc_event start_;
+    sc_core::sc_event ended_;
     bool finished_ = false;
     u64 image_address_ = 0;
     u32 steps_ = 0;

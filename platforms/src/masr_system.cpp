@@ -5,7 +5,8 @@
 
 namespace masr {
 
-masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cfg)
+masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cfg,
+                         bool with_host_interface)
     : sc_module(name),
       config(cfg),
       network("noc", cfg.noc, cfg.tiles, cfg.clock_period()),
@@ -40,6 +41,25 @@ masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cf
     checked_bind(x_streamer.memory, ctrl_bus.in);
     checked_bind(x_streamer.noc, ctrl_ni.node_in);
     x_streamer.arrivals.bind(ctrl_ni.arrivals);
+
+    if (!with_host_interface) return;
+    seq.stop_on_fault = false;
+    host_dma = std::make_unique<dma>("dma", cfg.cosim.dma, cfg.clock_period());
+    host_dma->accel.bind(ctrl_bus.in);
+    host_csr = std::make_unique<csr>("csr", cfg.cosim.csr, cfg.clock_period());
+    host_csr->dma.bind(*host_dma);
+    host_csr->accelerator.bind(*this);
+}
+
+std::string masr_system::run_fault() const {
+    if (!seq.failed()) return "";
+    return first_fault().empty() ? "the sequencer stopped" : first_fault();
+}
+
+u64 masr_system::effectual_macs() const {
+    u64 n = 0;
+    for (const tile& t : tiles) n += t.pe.effectual_macs;
+    return n;
 }
 
 void masr_system::debug_write(u64 address, const u8* data, u64 bytes) {

@@ -11,6 +11,8 @@
 #include "models/common/overlap.h"
 #include "models/common/property.h"
 #include "models/common/sparsity.h"
+#include "models/csr/csr.h"
+#include "models/dma/dma.h"
 #include "models/ni/ni.h"
 #include "models/noc/noc.h"
 #include "models/sequencer/sequencer.h"
@@ -56,6 +58,49 @@ struct eie_format_params : property_group {
                              8};
 };
 
+// Firmware co-simulation (masr-cosim, docs/firmware.md): the host side of the
+// platform. Not used by masr-sim.
+struct cpu_params : property_group {
+    using property_group::property_group;
+    property<double> clock_hz{
+        this, "clock_hz", 100e6, "clock of the host CPU that runs the firmware (Hz)", 1e3, 1e11};
+    property<double> cpi{this, "cpi",
+                         1.0,  "cycles per instruction (a single-issue core with caches that hit)",
+                         0.1,  1000};
+    property<double> quantum_ns{this,
+                                "quantum_ns",
+                                1000,
+                                "temporal-decoupling quantum: the CPU runs this far ahead of the "
+                                "rest of the platform before it synchronises",
+                                1,
+                                1e9};
+};
+
+struct cosim_params : property_group {
+    cosim_params(property_group* parent, std::string key, std::string description)
+        : property_group(parent, std::move(key), std::move(description)) {
+        // 16 MiB of DRAM behind an 8-byte port with 50 ns (40 cycles at 800 MHz) of latency.
+        ram.size.derive(16 << 20);
+        ram.banks.derive(1);
+        ram.read_cycles.derive(40);
+        ram.write_cycles.derive(40);
+        ram.off_chip.derive(true);
+    }
+    property<u64> ram_base{this, "ram_base", 0x8000'0000,
+                           "system-memory base: firmware code, data, stack and the buffers the "
+                           "accelerator's DMA reads and writes"};
+    sram_params ram{this, "ram",
+                    "system memory as the DMA sees it (the CPU's accesses hit its caches): "
+                    "word_bytes per cycle per bank, read_cycles of latency"};
+    property<u64> csr_base{this, "csr_base", 0x4000'0000,
+                           "the accelerator's register block (models/csr/registers.md)"};
+    property<u64> console_base{this, "console_base", 0x4000'1000,
+                               "console device: write a byte to +0, an exit code to +4"};
+    cpu_params cpu{this, "cpu", "host CPU (RV32 on Unicorn, or the host-compiled firmware)"};
+    csr_params csr{this, "csr", "the accelerator's register block"};
+    dma_params dma{this, "dma", "the accelerator's DMA engine"};
+};
+
 struct platform_config : property_group {
     platform_config() : property_group(nullptr, "", "") {}
 
@@ -92,6 +137,9 @@ struct platform_config : property_group {
     sram_params dram{this, "dram", "the accelerator's DRAM window, where the model image lies"};
     ni_params ctrl_ni{this, "ctrl_ni", "control node's network interface: arrival counters"};
     bus_params ctrl_bus{this, "ctrl_bus", "control node's address decoder"};
+    cosim_params cosim{this, "cosim",
+                       "firmware co-simulation (masr-cosim): memory map, system memory, host CPU, "
+                       "register block and DMA"};
     // Loaded from the technology file, then the platform file's `tech` keys.
     technology_params tech{this, "tech",
                            "technology: energy and area per operation, access and unit "

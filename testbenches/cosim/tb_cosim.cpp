@@ -1,0 +1,392 @@
+// Firmware co-simulation: the register block against its map (every kind of
+// bad access refused with a TLM error and a STATUS.ERROR code), the DMA
+// engine's copy time worked out by hand, and the example firmware end to end,
+// host-compiled and on the RV32 core: the output bit-exact with the golden
+// reference and the accelerator's cycles those masr-sim records for the same
+// run (testbenches/system/timing_baseline.json); and each misprogramming case.
+// One elaboration per test case (each case runs in its own process).
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "compiler/model_compiler.h"
+#include "models/common/address_map.h"
+#include "models/common/tlm_support.h"
+#include "platforms/src/cosim_platform.h"
+#include "platforms/src/simulation.h"
+#include "workloads/golden/golden_reference.h"
+
+using namespace masr;
+using sc_core::sc_time;
+
+namespace {
+
+const sc_time clock_period(1.25, sc_core::SC_NS);
+
+// The accelerator's side of the register block, faked: a run of fixed length.
+struct fake_accelerator : sc_core::sc_module, run_control_if {
+    SC_HAS_PROCESS(fake_accelerator);
+    explicit fake_accelerator(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
+    void start_run(u64 address, u32 s) override {
+        started_address = address;
+        steps = s;
+        ++starts;
+        start_event.notify(sc_core::SC_ZERO_TIME);
+    }
+    const sc_core::sc_event& run_ended() const override { return ended; }
+    std::string run_fault() const override { return ""; }
+    u64 run_cycles() const override { return 1000; }
+    u64 load_cycles() const override { return 77; }
+    u64 effectual_macs() const override { return (u64{5} << 32) + 3; }
+    u64 dram_bytes() const override { return 1 << 20; }
+    void run() {
+        wait(start_event);
+        wait(time_of(1000, clock_period));
+        ended.notify(sc_core::SC_ZERO_TIME);
+    }
+    sc_core::sc_event start_event, ended;
+    u64 started_address = ~u64{0};
+    u32 steps = 0;
+    int starts = 0;
+};
+
+// The DMA side, faked: a log of the copies, each taking 10 cycles, with the
+// system memory a byte vector at address 0x1000.
+struct fake_dma : sc_core::sc_module, dma_if {
+    explicit fake_dma(sc_core::sc_module_name n) : sc_module(n) {}
+    struct copy_record {
+        dma_side from;
+        u64 src;
+        dma_side to;
+        u64 dst, bytes;
+    };
+    std::string copy(dma_side from, u64 src, dma_side to, u64 dst, u64 bytes, sc_time& delay,
+                     std::vector<u8>* tap) override {
+        copies.push_back({from, src, to, dst, bytes});
+        delay += time_of(10, clock_period);
+        if (tap) {
+            tap->clear();
+            if (from == dma_side::system && src >= 0x1000 && src - 0x1000 + bytes <= system.size())
+                tap->assign(system.begin() + (src - 0x1000),
+                            system.begin() + (src - 0x1000 + bytes));
+        }
+        return "";
+    }
+    std::vector<copy_record> copies;
+    std::vector<u8> system;
+};
+
+// A register block between an initiator socket and the fakes.
+struct csr_bench : sc_core::sc_module {
+    csr_params params{nullptr, "", ""};
+    fake_accelerator accel{"accel"};
+    fake_dma dma{"dma"};
+    csr regs{"csr", params, clock_period};
+    tlm_utils::simple_initiator_socket<csr_bench> cpu{"cpu"};
+    sc_core::sc_signal<bool> irq{"irq"};
+    tlm::tlm_generic_payload p;
+    sc_time delay;
+
+    csr_bench() : sc_module("bench") {
+        cpu.bind(regs.regs);
+        regs.irq.bind(irq);
+        regs.dma.bind(dma);
+        regs.accelerator.bind(accel);
+    }
+    // One access of `bytes` at `offset`; returns the response.
+    tlm::tlm_response_status access(bool write, u64 offset, u32& value, unsigned bytes = 4) {
+        u8 data[8] = {};
+        std::memcpy(data, &value, 4);
+        prepare(p, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, offset, data, bytes);
+        cpu->b_transport(p, delay);
+        if (!write) std::memcpy(&value, data, 4);
+        return p.get_response_status();
+    }
+    u32 read(u64 offset) {
+        u32 v = 0;
+        REQUIRE(access(false, offset, v) == tlm::TLM_OK_RESPONSE);
+        return v;
+    }
+    tlm::tlm_response_status write(u64 offset, u32 v) { return access(true, offset, v); }
+    u32 error() { return (read(MASR_CSR_STATUS) & MASR_CSR_STATUS_ERROR) >> 8; }
+};
+
+platform_config& iot(platform_config& c) {
+    c.load_file("platforms/iot.yaml");
+    c.validate();
+    return c;
+}
+
+// The cycles masr-sim's regression matrix holds for a point (all of tiny's
+// 12 steps), so that firmware-driven and preloaded runs must agree.
+u64 baseline_cycles(const std::string& point) {
+    std::ifstream in("testbenches/regression/expected/ci/" + point + ".json");
+    REQUIRE(in);
+    const nlohmann::json expected = nlohmann::json::parse(in);
+    REQUIRE(expected.at("steps").get<u32>() == 12);
+    return expected.at("cycles").get<u64>();
+}
+
+const char* rv32_firmware = MASR_FIRMWARE_DIR "/run_network.elf";
+
+struct cosim_outcome {
+    int exit_code = -1;
+    bool exited = false;
+    bool bit_exact = false;
+    u64 cycles = 0, macs = 0, golden_macs = 0;
+    u64 instructions = 0, mmio = 0, interrupts = 0;
+    u32 csr_error = 0;
+    std::vector<std::string> lines;
+};
+
+cosim_outcome run_firmware(const std::string& firmware, u32 test = 0) {
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    std::ostringstream console_text;
+    cosim_platform p(config, w, 0, {}, "", firmware, test, &console_text);
+    p.run();
+    cosim_outcome o;
+    o.exited = p.exited();
+    o.exit_code = p.exit_code();
+    o.lines = p.console_out.lines();
+    o.cycles = p.accel.host_csr ? p.accel.run_cycles() : 0;
+    o.macs = p.accel.effectual_macs();
+    o.instructions = p.instructions();
+    o.mmio = p.mmio_accesses();
+    o.interrupts = p.interrupts();
+    o.csr_error = p.accel.host_csr->error_code();
+    if (test == 0 && o.exit_code == 0) {
+        const golden_result golden = run_fixed(w, p.steps());
+        o.bit_exact = p.output().data == golden.layers.back().output.data;
+        for (const auto& layer : golden.layers)
+            for (const auto& d : layer.stats) o.golden_macs += d.effectual_macs;
+    }
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("csr: identification and reset values from the register map", "[unit][cosim]") {
+    csr_bench b;
+    CHECK(b.read(MASR_CSR_ID) == 0x4d415352u);
+    CHECK(b.read(MASR_CSR_VERSION) == MASR_CSR_VERSION_RESET);
+    CHECK(b.read(MASR_CSR_STATUS) == 0);
+    CHECK(b.read(MASR_CSR_STEPS) == 1);
+    CHECK(b.read(MASR_CSR_CTRL) == 0);  // write only
+    // Every access takes access_cycles.
+    CHECK(b.delay == time_of(5 * 2, clock_period));
+    CHECK(b.regs.reads == 5);
+}
+
+TEST_CASE("csr: bad accesses get a TLM error and a STATUS.ERROR code", "[unit][cosim]") {
+    csr_bench b;
+    u32 v = 0;
+    CHECK(b.access(false, 0x800, v) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_BAD_REGISTER);
+    CHECK(b.access(false, MASR_CSR_STATUS + 2, v) == tlm::TLM_BURST_ERROR_RESPONSE);
+    CHECK(b.access(false, MASR_CSR_STATUS, v, 2) == tlm::TLM_BURST_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_BAD_REGISTER);
+    CHECK(b.write(MASR_CSR_STATUS, 0) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_READ_ONLY);
+    CHECK(b.write(MASR_CSR_IRQ_ENABLE, 0x80000001u) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_RESERVED_BITS);
+    CHECK(b.read(MASR_CSR_IRQ_ENABLE) == 0);  // refused writes change nothing
+    CHECK(b.write(MASR_CSR_STEPS, 0) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_BAD_VALUE);
+    CHECK(b.read(MASR_CSR_STEPS) == 1);
+    CHECK(b.write(MASR_CSR_IMAGE_ADDR, 0x1004) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_BAD_VALUE);
+    CHECK(b.write(MASR_CSR_CTRL, 0x10) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_RESERVED_BITS);
+    CHECK(b.regs.refused == 8);
+    // Soft reset clears the error.
+    CHECK(b.write(MASR_CSR_CTRL, MASR_CSR_CTRL_SOFT_RESET) == tlm::TLM_OK_RESPONSE);
+    CHECK(b.error() == MASR_ERR_NONE);
+}
+
+TEST_CASE("csr: START runs image, input, run and output in order and raises DONE",
+          "[unit][cosim]") {
+    csr_bench b;
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    const compiled_model m = compile_model(w, config.target(), 0);
+    b.dma.system.assign(m.bytes.begin(), m.bytes.end());
+    const sequence_record& in = m.image.sequences.at(m.image.header.input_sequence);
+    const layer_record& last = m.image.layers.back();
+    u64 out_bytes = 0;
+    for (u32 d = 0; d < last.directions(); ++d)
+        out_bytes += 3 * m.image.sequences.at(last.sequence(d)).step_bytes;
+    const u32 steps = 3;
+    REQUIRE(b.write(MASR_CSR_IMAGE_ADDR, 0x1000) == tlm::TLM_OK_RESPONSE);
+    b.write(MASR_CSR_IMAGE_LEN, static_cast<u32>(m.bytes.size()));
+    b.write(MASR_CSR_INPUT_ADDR, 0x100000);
+    b.write(MASR_CSR_INPUT_LEN, static_cast<u32>(steps * in.step_bytes));
+    b.write(MASR_CSR_OUTPUT_ADDR, 0x200000);
+    b.write(MASR_CSR_OUTPUT_LEN, static_cast<u32>(out_bytes));
+    b.write(MASR_CSR_STEPS, steps);
+    b.write(MASR_CSR_IRQ_ENABLE, MASR_CSR_IRQ_ENABLE_DONE);
+    REQUIRE(b.write(MASR_CSR_CTRL, MASR_CSR_CTRL_START) == tlm::TLM_OK_RESPONSE);
+    CHECK((b.read(MASR_CSR_STATUS) & MASR_CSR_STATUS_BUSY) != 0);
+    // Start while busy: refused.
+    CHECK(b.write(MASR_CSR_CTRL, MASR_CSR_CTRL_START) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK(b.error() == MASR_ERR_BUSY);
+    CHECK(b.write(MASR_CSR_STEPS, 2) == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    sc_core::sc_start();
+    // image (10 cycles) + input (10) then the 1000-cycle run, then the output copies.
+    REQUIRE(b.accel.starts == 1);
+    CHECK(b.accel.steps == steps);
+    CHECK(b.accel.started_address == 0);
+    REQUIRE(b.dma.copies.size() == 2 + last.directions());
+    CHECK(b.dma.copies[0].src == 0x1000);
+    CHECK(b.dma.copies[0].to == dma_side::accel);
+    CHECK(b.dma.copies[0].dst == ctrl_dram_base);
+    CHECK(b.dma.copies[0].bytes == m.bytes.size());
+    CHECK(b.dma.copies[1].src == 0x100000);
+    CHECK(b.dma.copies[1].dst == ctrl_seq_buffer_base + in.base);
+    CHECK(b.dma.copies[2].from == dma_side::accel);
+    CHECK(b.dma.copies[2].dst == 0x200000);
+    CHECK(b.irq.read());
+    b.delay = sc_core::SC_ZERO_TIME;
+    CHECK(b.read(MASR_CSR_STATUS) == MASR_CSR_STATUS_DONE);
+    CHECK(b.read(MASR_CSR_CYCLES_LO) == 1000);
+    CHECK(b.read(MASR_CSR_MACS_LO) == 3);
+    CHECK(b.read(MASR_CSR_MACS_HI) == 5);
+    CHECK(b.read(MASR_CSR_OUTPUT_USED) == out_bytes);
+    // ERROR from the refused writes while busy, DONE from the job.
+    CHECK(b.read(MASR_CSR_IRQ_STATUS) == (MASR_CSR_IRQ_STATUS_DONE | MASR_CSR_IRQ_STATUS_ERROR));
+    // The run ended after 2 x 10 + 1000 + directions x 10 cycles.
+    CHECK(now_cycle(clock_period) == 20 + 1000 + 10 * last.directions());
+    // W1C: writing 1 clears the cause and drops the line.
+    b.write(MASR_CSR_IRQ_STATUS, MASR_CSR_IRQ_STATUS_DONE);
+    sc_core::sc_start(time_of(1, clock_period));
+    CHECK(b.read(MASR_CSR_IRQ_STATUS) == MASR_CSR_IRQ_STATUS_ERROR);
+    CHECK_FALSE(b.irq.read());  // ERROR is pending but not enabled
+    CHECK(b.regs.interrupts == 1);
+}
+
+// A job on a corrupt image, or with an input length that does not fit.
+static void run_bad_job(bool corrupt) {
+    csr_bench b;
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    const compiled_model m = compile_model(w, config.target(), 0);
+    b.dma.system.assign(m.bytes.begin(), m.bytes.end());
+    if (corrupt) b.dma.system[100] ^= 1;
+    b.write(MASR_CSR_IMAGE_ADDR, 0x1000);
+    b.write(MASR_CSR_IMAGE_LEN, static_cast<u32>(m.bytes.size()));
+    b.write(MASR_CSR_INPUT_LEN, 7);
+    b.write(MASR_CSR_IRQ_ENABLE, MASR_CSR_IRQ_ENABLE_ERROR);
+    b.write(MASR_CSR_CTRL, MASR_CSR_CTRL_START);
+    sc_core::sc_start();
+    CHECK(b.accel.starts == 0);
+    CHECK(b.irq.read());
+    CHECK(b.error() == (corrupt ? MASR_ERR_BAD_IMAGE : MASR_ERR_BAD_BUFFER));
+}
+
+TEST_CASE("csr: a corrupt image ends the job with BAD_IMAGE", "[unit][cosim]") {
+    run_bad_job(true);
+}
+
+TEST_CASE("csr: an input length that does not fit ends the job with BAD_BUFFER", "[unit][cosim]") {
+    run_bad_job(false);
+}
+
+TEST_CASE("dma: a copy's time worked out by hand", "[unit][cosim]") {
+    // System memory: one bank of 8-byte words, 40 cycles of access; the
+    // accelerator side one bank, 1 cycle; 256-byte bursts, 4 setup cycles.
+    sram_params sys_p, acc_p;
+    sys_p.size = 4096;
+    sys_p.banks = 1;
+    sys_p.read_cycles = 40;
+    sys_p.write_cycles = 40;
+    acc_p.size = 4096;
+    acc_p.banks = 1;
+    dma_params dp{nullptr, "", ""};
+    dp.burst_bytes = 256;
+    dp.setup_cycles = 4;
+    sram sys("sys", sys_p, clock_period), acc("acc", acc_p, clock_period);
+    dma engine("dma", dp, clock_period);
+    engine.system.bind(sys.in);
+    engine.accel.bind(acc.in);
+    std::vector<u8> data(512);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<u8>(i * 7);
+    sys.debug_access(true, 64, data.data(), data.size());
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaboration binds the sockets
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    // Burst 0: read 4 + 32 words + 40 = 76, write 76 + 32 + 1 = 109. Burst 1:
+    // read from 76 (the port is free since 36) to 148, write 148 + 33 = 181.
+    CHECK(engine.copy(dma_side::system, 64, dma_side::accel, 128, 512, delay).empty());
+    CHECK(cycles_at(delay, clock_period) == 181);
+    CHECK(engine.busy_cycles == 181);
+    CHECK(engine.bursts == 2);
+    std::vector<u8> back(512);
+    acc.debug_access(false, 128, back.data(), back.size());
+    CHECK(back == data);
+    // Past the end of the accelerator's memory: an error naming the address.
+    delay = sc_core::SC_ZERO_TIME;
+    const std::string error = engine.copy(dma_side::system, 0, dma_side::accel, 4000, 256, delay);
+    CHECK_THAT(error, Catch::Contains("accelerator address 0xfa0"));
+    CHECK(engine.errors == 1);
+}
+
+TEST_CASE("cosim: host-compiled firmware runs tiny bit-exact with masr-sim's cycles",
+          "[system][cosim]") {
+    const cosim_outcome o = run_firmware("native:run_network");
+    REQUIRE(o.exited);
+    CHECK(o.exit_code == 0);
+    CHECK(o.bit_exact);
+    CHECK(o.cycles == baseline_cycles("iot-tiny-masr"));
+    CHECK(o.macs == o.golden_macs);
+    CHECK(o.interrupts == 1);
+    REQUIRE(o.lines.size() == 1);
+    CHECK_THAT(o.lines[0], Catch::StartsWith("steps 12 cycles " + std::to_string(o.cycles)));
+}
+
+TEST_CASE("cosim: RV32 firmware on Unicorn runs tiny bit-exact with masr-sim's cycles",
+          "[system][cosim]") {
+    const cosim_outcome o = run_firmware(rv32_firmware);
+    REQUIRE(o.exited);
+    CHECK(o.exit_code == 0);
+    CHECK(o.bit_exact);
+    CHECK(o.cycles == baseline_cycles("iot-tiny-masr"));
+    CHECK(o.macs == o.golden_macs);
+    CHECK(o.interrupts == 1);
+    CHECK(o.instructions > 1000);
+    REQUIRE(o.lines.size() == 1);
+    CHECK_THAT(o.lines[0], Catch::StartsWith("steps 12 cycles " + std::to_string(o.cycles)));
+}
+
+// Misprogramming, from the firmware's side: run_network.c's TEST cases each
+// check the error the block reports and exit 0 when it is the expected one.
+#define MISPROGRAM_CASE(NUMBER, WHAT, CODE)                                 \
+    TEST_CASE("cosim: misprogramming, host-compiled: " WHAT, "[cosim]") {   \
+        const cosim_outcome o = run_firmware("native:run_network", NUMBER); \
+        INFO((o.lines.empty() ? std::string() : o.lines.back()));           \
+        CHECK(o.exited);                                                    \
+        CHECK(o.exit_code == 0);                                            \
+        CHECK(o.csr_error == CODE);                                         \
+    }
+MISPROGRAM_CASE(1, "reserved bits", MASR_ERR_RESERVED_BITS)
+MISPROGRAM_CASE(2, "write to a read-only register", MASR_ERR_READ_ONLY)
+MISPROGRAM_CASE(3, "corrupt image (CRC)", MASR_ERR_BAD_IMAGE)
+MISPROGRAM_CASE(4, "input buffer of the wrong length", MASR_ERR_BAD_BUFFER)
+// The firmware saw BUSY; the job then completed and says so.
+MISPROGRAM_CASE(5, "start while busy", MASR_ERR_NONE)
+MISPROGRAM_CASE(6, "DMA to an unmapped address", MASR_ERR_DMA)
+MISPROGRAM_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
+
+#define MISPROGRAM_RV32_CASE(NUMBER, WHAT, CODE)                     \
+    TEST_CASE("cosim: misprogramming, RV32: " WHAT, "[cosim]") {     \
+        const cosim_outcome o = run_firmware(rv32_firmware, NUMBER); \
+        INFO((o.lines.empty() ? std::string() : o.lines.back()));    \
+        CHECK(o.exited);                                             \
+        CHECK(o.exit_code == 0);                                     \
+        CHECK(o.csr_error == CODE);                                  \
+    }
+MISPROGRAM_RV32_CASE(1, "reserved bits", MASR_ERR_RESERVED_BITS)
+MISPROGRAM_RV32_CASE(3, "corrupt image (CRC)", MASR_ERR_BAD_IMAGE)
+MISPROGRAM_RV32_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
