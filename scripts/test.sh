@@ -3,7 +3,7 @@
 # then check the C++ formatting (scripts/check_format.sh). JUnit XML of every
 # ctest run goes to $JUNIT_DIR (default build/junit): ctest.xml, and
 # ctest-sanitize.xml for the sanitizer pass.
-# With CI=true it also fuzzes each parser for 15 s (scripts/fuzz.sh) when
+# With CI=true it also fuzzes each parser for 12 s (scripts/fuzz.sh) when
 # FUZZ_IN_CI is not 0, and runs the suite under ASan+UBSan when
 # SANITIZE_IN_CI is not 0.
 set -euo pipefail
@@ -19,8 +19,8 @@ echo "test: JUnit XML in $junit_dir/ctest.xml" >&2
 "$root/scripts/check_format.sh" || status=1
 [ $status -eq 0 ] || exit $status
 if [ "${CI:-}" = "true" ] && [ "${FUZZ_IN_CI:-1}" != "0" ]; then
-  echo "test: fuzzing the workload, platform, .npy and model-image parsers, 15 s each" >&2
-  "$root/scripts/fuzz.sh" --time 15
+  echo "test: fuzzing the workload, platform, .npy, model-image and register inputs, 12 s each" >&2
+  "$root/scripts/fuzz.sh" --time 12
 fi
 if [ "${CI:-}" = "true" ] && [ "${SANITIZE_IN_CI:-1}" != "0" ]; then
   echo "test: running the suite again under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
