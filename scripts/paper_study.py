@@ -482,22 +482,19 @@ def write_outputs(out, P, area_tiles, sram_size, lb_tiles, rv_keys, exponents, s
 
 # ---------------------------------------------------------------- the report
 
-def stacked_shares(ax, designs, kind, unit, scale, title):
+def stacked_shares(ax, designs, kind, unit, scale, title, colors):
     """100 % stacked bars of a breakdown, each labelled with its total; components under 1 % everywhere go to 'other'."""
-    import matplotlib.pyplot as plt
-
     by = [s(p)[f"{kind}_by_component"] for _, p in designs]
     totals = [sum(b.values()) for b in by]
     comps = sorted({c for b, tot in zip(by, totals) for c, v in b.items() if v / tot >= 0.01})
-    cmap = plt.get_cmap("tab20")
     bottom = [0.0] * len(designs)
-    for i, c in enumerate(comps + ["other"]):
+    for c in comps + ["other"]:
         if c == "other":
             vals = [100 * sum(v for k, v in b.items() if k not in comps) / tot for b, tot in zip(by, totals)]
             color = "lightgrey"
         else:
             vals = [100 * b.get(c, 0) / tot for b, tot in zip(by, totals)]
-            color = cmap(i % 20)
+            color = colors[c]
         ax.bar(range(len(designs)), vals, bottom=bottom, label=c.replace("_", " "), color=color)
         bottom = [b + v for b, v in zip(bottom, vals)]
     for i, tot in enumerate(totals):
@@ -560,9 +557,11 @@ def report(out, P, rows, ablation, tiles_gain, rv_gain, best, area_tiles, sram_s
     page.heading("Where the energy and the area go")
     designs = [("MASR\n64 MACs", masr), ("EIE", eie), ("dense\n64 MACs", dense),
                (f"MASR\n{area_tiles['eie']} tiles", P["masr_area_eie"]), ("MASR\nSRAM of EIE", P["masr_sram_eie"])]
+    names = sorted({c for _, p in designs for kind in ("energy_pj", "area_mm2") for c in s(p)[f"{kind}_by_component"]})
+    colors = {c: plt.get_cmap("tab20")(i % 20) for i, c in enumerate(names)}  # one colour per component in both panels
     fig, (ax_e, ax_a) = plt.subplots(1, 2, figsize=(14, 4.8))
-    stacked_shares(ax_e, designs, "energy_pj", "uJ", 1e-6, f"energy by component ({steps} steps)")
-    stacked_shares(ax_a, designs, "area_mm2", "mm²", 1.0, "area by component")
+    stacked_shares(ax_e, designs, "energy_pj", "uJ", 1e-6, f"energy by component ({steps} steps)", colors)
+    stacked_shares(ax_a, designs, "area_mm2", "mm²", 1.0, "area by component", colors)
     fig.tight_layout()
     page.figure(fig, "Energy (left) and area (right) by component, each bar labelled with its total")
     page.text(breakdown_text(P, area_tiles, prm))
