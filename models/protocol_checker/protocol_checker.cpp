@@ -83,9 +83,6 @@ void protocol_checker::violation(const std::string& rule, const tlm::tlm_generic
 
 void protocol_checker::check_request(const tlm::tlm_generic_payload& p, bool debug) {
     const tlm::tlm_command command = p.get_command();
-    if (command != tlm::TLM_READ_COMMAND && command != tlm::TLM_WRITE_COMMAND &&
-        command != tlm::TLM_IGNORE_COMMAND)
-        violation(fmt::format("command {} is not read, write or ignore", int(command)), &p);
     if (!debug && p.get_response_status() != tlm::TLM_INCOMPLETE_RESPONSE)
         violation("the initiator must set TLM_INCOMPLETE_RESPONSE before sending", &p);
     const u64 length = p.get_data_length();

@@ -6,7 +6,7 @@
 //
 // Rules (each violation is logged as an error and counted):
 //  - the initiator hands over TLM_INCOMPLETE_RESPONSE, the target sets a status;
-//  - a command is read, write or ignore; address + length does not wrap;
+//  - address + length does not wrap;
 //  - data length is not zero, the data pointer is set (a read carrying
 //    timing_only_extension may leave it null: DMI already moved the data);
 //  - byte enables: a pointer with a non-zero length, or neither;

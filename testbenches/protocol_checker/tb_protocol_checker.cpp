@@ -197,15 +197,6 @@ TEST_CASE("protocol checker: streaming width is not zero", "[unit]") {
                 "streaming width is 0");
 }
 
-TEST_CASE("protocol checker: a command is read, write or ignore", "[unit]") {
-    require_one(violations_of([](bench& b) {
-                    b.clean();
-                    b.p.set_command(static_cast<tlm::tlm_command>(7));
-                    b.send();
-                }),
-                "command 7 is not read, write or ignore");
-}
-
 TEST_CASE("protocol checker: an address range does not wrap", "[unit]") {
     require_one(violations_of([](bench& b) {
                     b.clean(tlm::TLM_WRITE_COMMAND, ~u64{0} - 3);
