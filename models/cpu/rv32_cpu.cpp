@@ -32,6 +32,8 @@ rv32_cpu::rv32_cpu(sc_core::sc_module_name name, const rv32_config& config, cons
     if (uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_) != UC_ERR_OK)
         fail("{}: Unicorn cannot open a 32-bit RISC-V core", this->name());
     SC_THREAD(run);
+    // The emulator's translator and its helpers run on this thread's stack.
+    set_stack_size(std::size_t{8} << 20);
     stats.counter("instructions", instructions, "instructions executed");
     stats.counter("mmio_reads", mmio_reads, "loads from device windows (TLM reads)");
     stats.counter("mmio_writes", mmio_writes, "stores to device windows (TLM writes)");
