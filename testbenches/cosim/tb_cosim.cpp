@@ -429,3 +429,21 @@ MISPROGRAM_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
 MISPROGRAM_RV32_CASE(1, "reserved bits", MASR_ERR_RESERVED_BITS)
 MISPROGRAM_RV32_CASE(3, "corrupt image (CRC)", MASR_ERR_BAD_IMAGE)
 MISPROGRAM_RV32_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
+
+TEST_CASE("cosim: a file that is not an RV32 ELF is refused by name", "[unit][cosim]") {
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    std::ostringstream console_text;
+    cosim_platform p(config, w, 0, {}, "", "README.md", 0, &console_text);
+    CHECK_THROWS_WITH(p.run(),
+                      Catch::Contains("'README.md' is not a 32-bit little-endian RISC-V ELF"));
+}
+
+TEST_CASE("cosim: an unknown host-compiled firmware is refused with the list", "[unit][cosim]") {
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    CHECK_THROWS_WITH(cosim_platform(config, w, 0, {}, "", "native:nope"),
+                      Catch::Contains("linked in: native:run_network, native:rnnoise_vad"));
+}
