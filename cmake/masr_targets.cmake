@@ -38,9 +38,12 @@ endfunction()
 function(masr_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+                                            $<INSTALL_INTERFACE:include/masr>)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   masr_target_options(${name})
+  # cmake --install: every library, for find_package(masr) (cmake/masr-config.cmake.in).
+  install(TARGETS ${name} EXPORT masr-targets ARCHIVE DESTINATION lib)
 endfunction()
 
 # masr_add_executable(<name> SOURCES ... [DEPS ...])

@@ -20,6 +20,8 @@ host_cpu::host_cpu(sc_core::sc_module_name name, firmware_entry entry, u32 boot_
     tlm_utils::tlm_quantumkeeper::set_global_quantum(quantum);
     keeper_.reset();
     SC_THREAD(run);
+    // The firmware's C frames run on this thread's stack.
+    set_stack_size(std::size_t{1} << 20);
     stats.counter("mmio_reads", mmio_reads, "32-bit reads the firmware issued");
     stats.counter("mmio_writes", mmio_writes, "32-bit writes the firmware issued");
     stats.counter("interrupts", interrupts, "waits for the interrupt that found it raised");

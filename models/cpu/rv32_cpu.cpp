@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -32,6 +33,8 @@ rv32_cpu::rv32_cpu(sc_core::sc_module_name name, const rv32_config& config, cons
     if (uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_) != UC_ERR_OK)
         fail("{}: Unicorn cannot open a 32-bit RISC-V core", this->name());
     SC_THREAD(run);
+    // The emulator's translator and its helpers run on this thread's stack.
+    set_stack_size(std::size_t{8} << 20);
     stats.counter("instructions", instructions, "instructions executed");
     stats.counter("mmio_reads", mmio_reads, "loads from device windows (TLM reads)");
     stats.counter("mmio_writes", mmio_writes, "stores to device windows (TLM writes)");
@@ -39,6 +42,9 @@ rv32_cpu::rv32_cpu(sc_core::sc_module_name name, const rv32_config& config, cons
     stats.counter("wfi_sleeps", wfi_sleeps, "wfi instructions that slept");
     stats.counter("syncs", syncs, "synchronisations with the SystemC kernel");
     stats.counter("bus_errors", bus_errors, "device accesses answered with a TLM error");
+    stats.value(
+        "emulator_seconds", [this] { return emulator_seconds; },
+        "host seconds inside the emulator (with the device accesses it made)");
 }
 
 rv32_cpu::~rv32_cpu() {
@@ -193,9 +199,11 @@ u64 rv32_cpu::mmio(bool write, u64 address, unsigned size, u64 value) {
                  payload_.get_response_string());
         return 0;
     }
-    // A write may have changed the interrupt line or ended the run: look at
-    // the kernel before the next block (never stop inside this callback).
-    if (write || keeper_.need_sync()) stop_requested_ = true;
+    // Stop at the next block, never inside this callback. A write that
+    // changes the interrupt line is seen at the next synchronisation (within
+    // a quantum, as any event); the console's exit is followed by the
+    // firmware's wfi loop, whose synchronisation ends the run.
+    if (keeper_.need_sync()) stop_requested_ = true;
     u64 result = 0;
     for (unsigned i = 0; i < size && i < 8; ++i) result |= u64{data[i]} << (8 * i);
     return result;
@@ -223,7 +231,10 @@ void rv32_cpu::run() {
     set_reg(UC_RISCV_REG_PC, entry_);
     for (;;) {
         stop_requested_ = false;
+        const auto emu_start = std::chrono::steady_clock::now();
         const uc_err e = uc_emu_start(uc_, reg(UC_RISCV_REG_PC), 0xffff'ffffu, 0, 0);
+        emulator_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - emu_start).count();
         const u32 pc = reg(UC_RISCV_REG_PC);
         if (fault_.empty() && e != UC_ERR_OK)
             fault_ = fmt::format("the emulator stopped at pc 0x{:08x}: {}", pc, uc_strerror(e));

@@ -54,6 +54,7 @@ public:
     u64 wfi_sleeps = 0;
     u64 syncs = 0;
     u64 bus_errors = 0;
+    double emulator_seconds = 0;  // host time in uc_emu_start, MMIO callbacks included
     stats_scope stats{name()};
 
 private:

@@ -8,12 +8,14 @@
 #include "platforms/src/simulation.h"
 
 extern "C" int masr_firmware_run_network(void);
+extern "C" int masr_firmware_rnnoise_vad(void);
 
 namespace masr {
 
 const std::vector<native_firmware>& native_firmwares() {
     static const std::vector<native_firmware> table = {
         {"run_network", &masr_firmware_run_network},
+        {"rnnoise_vad", &masr_firmware_rnnoise_vad},
     };
     return table;
 }

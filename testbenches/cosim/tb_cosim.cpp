@@ -138,14 +138,46 @@ struct cosim_outcome {
     u64 instructions = 0, mmio = 0, interrupts = 0;
     u32 csr_error = 0;
     std::vector<std::string> lines;
+    matrix<i16> golden_last;
+    u32 frac_bits = 0;
 };
 
-cosim_outcome run_firmware(const std::string& firmware, u32 test = 0) {
+// rnnoise_vad.c's line for a frame: the value / 2^frac, 6 decimals rounded
+// half up, worked out here from the golden reference's integer.
+std::string vad_line(u32 t, i16 value, u32 frac) {
+    const u64 a = static_cast<u64>(value < 0 ? -i64{value} : i64{value});
+    u64 whole = a >> frac;
+    u64 part = ((a & ((u64{1} << frac) - 1)) * 1000000 + ((u64{1} << frac) >> 1)) >> frac;
+    if (part >= 1000000) {
+        part -= 1000000;
+        ++whole;
+    }
+    return fmt::format("frame {} vad {}{}.{:06d}", t, value < 0 && (whole || part) ? "-" : "",
+                       whole, part);
+}
+
+cosim_outcome run_firmware(const std::string& firmware, u32 test = 0,
+                           const std::string& workload_name = "tiny", u32 steps = 0);
+
+void check_vad(const std::string& firmware) {
+    const u32 steps = 20;
+    const cosim_outcome o = run_firmware(firmware, 0, "rnnoise", steps);
+    REQUIRE(o.exited);
+    CHECK(o.exit_code == 0);
+    CHECK(o.bit_exact);
+    CHECK(o.interrupts == 1);
+    REQUIRE(o.lines.size() == steps);
+    for (u32 t = 0; t < steps; ++t)
+        CHECK(o.lines[t] == vad_line(t, o.golden_last.at(t, 0), o.frac_bits));
+}
+
+cosim_outcome run_firmware(const std::string& firmware, u32 test, const std::string& workload_name,
+                           u32 steps) {
     platform_config config;
     iot(config);
-    const workload w = workload::load("workloads/tiny.yaml");
+    const workload w = workload::load("workloads/" + workload_name + ".yaml");
     std::ostringstream console_text;
-    cosim_platform p(config, w, 0, {}, "", firmware, test, &console_text);
+    cosim_platform p(config, w, steps, {}, "", firmware, test, &console_text);
     p.run();
     cosim_outcome o;
     o.exited = p.exited();
@@ -160,6 +192,8 @@ cosim_outcome run_firmware(const std::string& firmware, u32 test = 0) {
     if (test == 0 && o.exit_code == 0) {
         const golden_result golden = run_fixed(w, p.steps());
         o.bit_exact = p.output().data == golden.layers.back().output.data;
+        o.golden_last = golden.layers.back().output;
+        o.frac_bits = static_cast<u32>(p.image().header.activation_frac_bits);
         for (const auto& layer : golden.layers)
             for (const auto& d : layer.stats) o.golden_macs += d.effectual_macs;
     }
@@ -360,6 +394,15 @@ TEST_CASE("cosim: RV32 firmware on Unicorn runs tiny bit-exact with masr-sim's c
     CHECK_THAT(o.lines[0], Catch::StartsWith("steps 12 cycles " + std::to_string(o.cycles)));
 }
 
+TEST_CASE("cosim: rnnoise_vad prints the golden reference's VAD, host-compiled",
+          "[system][cosim]") {
+    check_vad("native:rnnoise_vad");
+}
+
+TEST_CASE("cosim: rnnoise_vad prints the golden reference's VAD, RV32", "[system][cosim]") {
+    check_vad(MASR_FIRMWARE_DIR "/rnnoise_vad.elf");
+}
+
 // Misprogramming, from the firmware's side: run_network.c's TEST cases each
 // check the error the block reports and exit 0 when it is the expected one.
 #define MISPROGRAM_CASE(NUMBER, WHAT, CODE)                                 \
@@ -390,3 +433,21 @@ MISPROGRAM_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
 MISPROGRAM_RV32_CASE(1, "reserved bits", MASR_ERR_RESERVED_BITS)
 MISPROGRAM_RV32_CASE(3, "corrupt image (CRC)", MASR_ERR_BAD_IMAGE)
 MISPROGRAM_RV32_CASE(7, "abort in the middle of a run", MASR_ERR_RESTART)
+
+TEST_CASE("cosim: a file that is not an RV32 ELF is refused by name", "[unit][cosim]") {
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    std::ostringstream console_text;
+    cosim_platform p(config, w, 0, {}, "", "README.md", 0, &console_text);
+    CHECK_THROWS_WITH(p.run(),
+                      Catch::Contains("'README.md' is not a 32-bit little-endian RISC-V ELF"));
+}
+
+TEST_CASE("cosim: an unknown host-compiled firmware is refused with the list", "[unit][cosim]") {
+    platform_config config;
+    iot(config);
+    const workload w = workload::load("workloads/tiny.yaml");
+    CHECK_THROWS_WITH(cosim_platform(config, w, 0, {}, "", "native:nope"),
+                      Catch::Contains("linked in: native:run_network, native:rnnoise_vad"));
+}
