@@ -11,7 +11,7 @@ packages=(
   catch2                  # Catch2 v2 (catch2/catch.hpp)
   nlohmann-json3-dev      # stats.json, Perfetto traces
   libfmt-dev              # log and error formatting
-  python3 python3-numpy python3-matplotlib   # plots and benchmark scripts
+  python3 python3-numpy python3-matplotlib python3-yaml   # plots, benchmark scripts, masr-sweep and the regression matrix (YAML)
   chromium fonts-dejavu-core   # reports' render check (scripts/html_report.py check)
   # scripts/fuzz.sh: libFuzzer targets built with clang (the normal build is g++);
   # the sanitizer and fuzzer runtimes are only a recommendation of clang-14.

@@ -231,6 +231,11 @@ int run(int argc, char** argv) {
     }
     config.resolve_arch();
     config.validate();
+    if (vm.count("config-only")) {  // the workload does not change the configuration
+        if (config_out.empty()) fail("--config-only needs --dump-config FILE");
+        write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
+        return 0;
+    }
     std::optional<u64> seed;
     if (vm.count("seed")) seed = vm["seed"].as<u64>();
     workload w = workload::load(workload_path, seed);
@@ -239,10 +244,6 @@ int run(int argc, char** argv) {
     if (!adapted.empty() && !vm.count("quiet")) std::cerr << "masr-sim: " << adapted << "\n";
     if (!config_out.empty() && !config_with_outputs)
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
-    if (vm.count("config-only")) {
-        if (config_out.empty()) fail("--config-only needs --dump-config FILE");
-        return 0;
-    }
 
     // The image: compiled here or read from a file (and checked) by the simulation.
     std::vector<u8> image;
