@@ -3,11 +3,14 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <systemc>
+#include <vector>
 
 #include "compiler/model_compiler.h"
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/number.h"
 #include "platforms/src/platform_config.h"
 #include "platforms/src/simulation.h"
 
@@ -66,25 +69,40 @@ void describe(const model_image& m, const workload& w, std::ostream& out) {
 int run(int argc, char** argv) {
     std::string workload_path, platform_path, out_path, arch;
     u32 tiles = 0, steps = 0;
+    // Numbers go through the one number rule (models/common/number.h), not
+    // boost's conversion, which wraps -1 into 4294967295.
+    std::string tiles_text, steps_text, seed_text;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
         "workload,w", po::value(&workload_path)->value_name("W.yaml"), "workload file")(
         "platform,p", po::value(&platform_path)->value_name("P.yaml"), "platform file")(
-        "tiles", po::value(&tiles)->value_name("N"), "override the platform's tile count")(
+        "tiles", po::value(&tiles_text)->value_name("N"), "override the platform's tile count")(
         "arch", po::value(&arch)->value_name("masr|eie|dense"),
         "override the platform's architecture (the weight and activation formats follow)")(
-        "steps", po::value(&steps)->value_name("N"),
+        "steps", po::value(&steps_text)->value_name("N"),
         "time steps the sequence buffer is laid out for (default: the workload's sequence)")(
-        "seed", po::value<u64>()->value_name("S"), "override the seeds of generated weights")(
+        "seed", po::value(&seed_text)->value_name("S"), "override the seeds of generated weights")(
         "output,o", po::value(&out_path)->value_name("model.img"), "the image to write")(
         "print-layout", "print the record tables of the image format (Markdown) and exit")(
         "describe", "also print where every layer, sequence and buffer region went");
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::options_description hidden;
+        hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
+        po::options_description all;
+        all.add(options).add(hidden);
+        po::positional_options_description positional;
+        positional.add("stray-argument", -1);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "masr-pack: " << e.what() << "\nTry 'masr-pack --help'.\n";
+        return 2;
+    }
+    if (vm.count("stray-argument")) {
+        std::cerr << "masr-pack: '" << vm["stray-argument"].as<std::vector<std::string>>().front()
+                  << "' is not an option; options start with --\nTry 'masr-pack --help'.\n";
         return 2;
     }
     if (vm.count("help")) {
@@ -102,8 +120,10 @@ int run(int argc, char** argv) {
     }
     platform_config config;
     config.load_file(platform_path);
+    if (!steps_text.empty())
+        steps = parse_cli_number<u32>("--steps", steps_text, 0, std::numeric_limits<u32>::max());
     if (vm.count("tiles")) {
-        if (tiles == 0) fail("--tiles must be at least 1");
+        tiles = parse_cli_number<u32>("--tiles", tiles_text, config.tiles.lo(), config.tiles.hi());
         config.tiles = tiles;
         if (u64{config.noc.columns} * config.noc.rows < tiles) {
             config.noc.columns = 0;
@@ -118,7 +138,8 @@ int run(int argc, char** argv) {
     config.resolve_arch();
     config.validate();
     std::optional<u64> seed;
-    if (vm.count("seed")) seed = vm["seed"].as<u64>();
+    if (vm.count("seed"))
+        seed = parse_cli_number<u64>("--seed", seed_text, 0, std::numeric_limits<u64>::max());
     workload w = workload::load(workload_path, seed);
     const std::string adapted = adapt_workload(config, w);
     if (!adapted.empty()) std::cerr << "masr-pack: " << adapted << "\n";

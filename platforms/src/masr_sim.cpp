@@ -6,13 +6,16 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <systemc>
+#include <vector>
 
 #include "models/common/address_map.h"
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/common/interrupt.h"
 #include "models/common/log.h"
+#include "models/common/number.h"
 #include "models/common/output_folder.h"
 #include "models/common/tlm_support.h"
 #include "platforms/src/masr_system.h"
@@ -121,6 +124,9 @@ int run(int argc, char** argv) {
     std::string platform_path, workload_path, image_path, input_path, out_dir, dump_dir, trace_kind,
         balance, config_out, tech_path, arch;
     u32 tiles = 0, steps = 0;
+    // Numbers go through the one number rule (models/common/number.h), not
+    // boost's conversion, which wraps -1 into 4294967295.
+    std::string tiles_text, steps_text, seed_text;
     std::vector<std::string> log_levels, settings;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
@@ -133,7 +139,7 @@ int run(int argc, char** argv) {
         "arch", po::value(&arch)->value_name("masr|eie|dense"),
         "the machine: masr, eie (EIE's compressed columns; use platforms/eie.yaml) or dense (no "
         "sparsity exploited); overrides the platform's arch")(
-        "tiles", po::value(&tiles)->value_name("N"),
+        "tiles", po::value(&tiles_text)->value_name("N"),
         "override the platform's tile count (the NoC size is re-derived unless it still fits)")(
         "tech", po::value(&tech_path)->value_name("FILE"),
         "technology file for energy and area instead of the platform's (the platform's own "
@@ -143,7 +149,7 @@ int run(int argc, char** argv) {
         "tile.pe.lanes=8; repeatable")(
         "input", po::value(&input_path)->value_name("X.npy"),
         "replace the workload's input sequence: float32 (T, input_size)")(
-        "steps", po::value(&steps)->value_name("N"), "run only the first N time steps")(
+        "steps", po::value(&steps_text)->value_name("N"), "run only the first N time steps")(
         "balance", po::value(&balance)->value_name("static|dynamic"),
         "override the PE work assignment: static (as the platform's static mode, contiguous by "
         "default) or dynamic (idle PEs take work at run time)")(
@@ -158,7 +164,7 @@ int run(int argc, char** argv) {
         "also run the golden reference and compare every layer bit for bit; exit 1 on a mismatch")(
         "trace", po::value(&trace_kind)->value_name("vcd|perfetto"),
         "write tile activity as trace.vcd or trace.json (open in ui.perfetto.dev) into --out (or "
-        ".)")("seed", po::value<u64>()->value_name("S"),
+        ".)")("seed", po::value(&seed_text)->value_name("S"),
               "override the seeds of generated weights and inputs")(
         "dump-config", po::value(&config_out)->value_name("FILE"),
         "write the platform configuration actually used, with every default, as commented YAML")(
@@ -170,10 +176,22 @@ int run(int argc, char** argv) {
         "--log masr.tile_0=debug; repeatable")("quiet,q", "no progress line");
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::options_description hidden;
+        hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
+        po::options_description all;
+        all.add(options).add(hidden);
+        po::positional_options_description positional;
+        positional.add("stray-argument", -1);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "masr-sim: " << e.what() << "\nTry 'masr-sim --help'.\n";
+        return 2;
+    }
+    if (vm.count("stray-argument")) {
+        std::cerr << "masr-sim: '" << vm["stray-argument"].as<std::vector<std::string>>().front()
+                  << "' is not an option; options start with --\nTry 'masr-sim --help'.\n";
         return 2;
     }
     if (vm.count("help")) {
@@ -216,8 +234,10 @@ int run(int argc, char** argv) {
     config.load_file(platform_path);
     if (!tech_path.empty()) config.load_technology(tech_path, "--tech");
     for (const std::string& spec : settings) apply_setting(config, spec);
+    if (!steps_text.empty())
+        steps = parse_cli_number<u32>("--steps", steps_text, 0, std::numeric_limits<u32>::max());
     if (vm.count("tiles")) {
-        if (tiles == 0) fail("--tiles must be at least 1");
+        tiles = parse_cli_number<u32>("--tiles", tiles_text, config.tiles.lo(), config.tiles.hi());
         config.tiles = tiles;
         if (u64{config.noc.columns} * config.noc.rows < tiles) {
             config.noc.columns = 0;
@@ -237,7 +257,8 @@ int run(int argc, char** argv) {
         return 0;
     }
     std::optional<u64> seed;
-    if (vm.count("seed")) seed = vm["seed"].as<u64>();
+    if (vm.count("seed"))
+        seed = parse_cli_number<u64>("--seed", seed_text, 0, std::numeric_limits<u64>::max());
     workload w = workload::load(workload_path, seed);
     if (!input_path.empty()) w.set_input(read_npy_matrix(input_path, w.input_size), input_path);
     const std::string adapted = adapt_workload(config, w);

@@ -406,3 +406,27 @@ TEST_CASE("output CRC-32: the standard check value, and one changed value change
     negative.data = {-1};  // 0xffff: two 0xff bytes
     CHECK(output_crc32(negative) == 0xffff0000u);
 }
+
+TEST_CASE("masr-sim: command-line numbers follow the YAML's rule, and stray words are refused",
+          "[unit][platforms]") {
+    const std::string base =
+        "--platform platforms/iot.yaml --workload workloads/tiny.yaml --quiet ";
+    const std::pair<const char*, const char*> cases[] = {
+        {"--tiles 4097", "--tiles is '4097', expected an integer from 1 to 4096"},
+        {"--tiles 0", "--tiles is '0', expected an integer from 1 to 4096"},
+        {"--tiles -1", "--tiles is '-1' (negative), expected an integer from 1 to 4096"},
+        {"--tiles 100000", "--tiles is '100000', expected an integer from 1 to 4096"},
+        {"--seed -1", "--seed is '-1' (negative)"},
+        {"--steps -1", "--steps is '-1' (negative)"},
+        {"--steps 99999999999", "--steps is '99999999999'"},
+        {"stray", "'stray' is not an option; options start with --"},
+        {"--check extra", "'extra' is not an option"},
+    };
+    for (const auto& [arguments, message] : cases) {
+        std::string out;
+        INFO(arguments);
+        CHECK(run_sim(base + arguments, &out) == 2);
+        CHECK(out.find(message) != std::string::npos);
+        CHECK(out.find("cycles") == std::string::npos);
+    }
+}
