@@ -9,6 +9,7 @@
 
 #include "compiler/model_compiler.h"
 #include "models/common/atomic_file.h"
+#include "models/common/command_line.h"
 #include "models/common/error.h"
 #include "models/common/number.h"
 #include "platforms/src/platform_config.h"
@@ -86,22 +87,15 @@ int run(int argc, char** argv) {
         "print-layout", "print the record tables of the image format (Markdown) and exit")(
         "describe", "also print where every layer, sequence and buffer region went");
     po::variables_map vm;
+    std::string stray;
     try {
-        po::options_description hidden;
-        hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
-        po::options_description all;
-        all.add(options).add(hidden);
-        po::positional_options_description positional;
-        positional.add("stray-argument", -1);
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
-                  vm);
-        po::notify(vm);
+        stray = store_command_line(argc, argv, options, vm);
     } catch (const po::error& e) {
         std::cerr << "masr-pack: " << e.what() << "\nTry 'masr-pack --help'.\n";
         return 2;
     }
-    if (vm.count("stray-argument")) {
-        std::cerr << "masr-pack: '" << vm["stray-argument"].as<std::vector<std::string>>().front()
+    if (!stray.empty()) {
+        std::cerr << "masr-pack: '" << stray
                   << "' is not an option; options start with --\nTry 'masr-pack --help'.\n";
         return 2;
     }

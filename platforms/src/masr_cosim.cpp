@@ -15,6 +15,7 @@
 #include "platforms/src/cosim_platform.h"
 #include "platforms/src/run_report.h"
 #include "platforms/src/simulation.h"
+#include "platforms/src/systemc_tool.h"
 #include "workloads/golden/golden_reference.h"
 #include "workloads/src/npy_file.h"
 
@@ -199,21 +200,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const input_error& e) {
-        std::cerr << "masr-cosim: " << e.what() << "\n";
-        return 2;
-    } catch (const sc_core::sc_report& e) {
-        std::cerr << "masr-cosim: " << e.what() << "\n";
-        return 3;
-    } catch (const std::exception& e) {
-        std::cerr << "masr-cosim: " << e.what() << "\n";
-        return 3;
-    }
+    return run_systemc_tool("masr-cosim", [&] { return run(argc, argv); });
 }
 
 int main(int argc, char** argv) {
-    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
-    return sc_core::sc_elab_and_sim(argc, argv);
+    return systemc_main(argc, argv);
 }

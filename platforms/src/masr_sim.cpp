@@ -12,8 +12,8 @@
 
 #include "models/common/address_map.h"
 #include "models/common/atomic_file.h"
+#include "models/common/command_line.h"
 #include "models/common/error.h"
-#include "models/common/interrupt.h"
 #include "models/common/log.h"
 #include "models/common/number.h"
 #include "models/common/output_folder.h"
@@ -22,6 +22,7 @@
 #include "platforms/src/output_hashes.h"
 #include "platforms/src/run_report.h"
 #include "platforms/src/simulation.h"
+#include "platforms/src/systemc_tool.h"
 #include "workloads/src/npy_file.h"
 
 namespace po = boost::program_options;
@@ -175,22 +176,15 @@ int run(int argc, char** argv) {
         "log level (error, warning, info, debug) for all models or for a hierarchy prefix, e.g. "
         "--log masr.tile_0=debug; repeatable")("quiet,q", "no progress line");
     po::variables_map vm;
+    std::string stray;
     try {
-        po::options_description hidden;
-        hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
-        po::options_description all;
-        all.add(options).add(hidden);
-        po::positional_options_description positional;
-        positional.add("stray-argument", -1);
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
-                  vm);
-        po::notify(vm);
+        stray = store_command_line(argc, argv, options, vm);
     } catch (const po::error& e) {
         std::cerr << "masr-sim: " << e.what() << "\nTry 'masr-sim --help'.\n";
         return 2;
     }
-    if (vm.count("stray-argument")) {
-        std::cerr << "masr-sim: '" << vm["stray-argument"].as<std::vector<std::string>>().front()
+    if (!stray.empty()) {
+        std::cerr << "masr-sim: '" << stray
                   << "' is not an option; options start with --\nTry 'masr-sim --help'.\n";
         return 2;
     }
@@ -214,7 +208,6 @@ int run(int argc, char** argv) {
             set_log_level(spec.substr(0, eq), parse_log_level(spec.substr(eq + 1)));
     }
     log_simulated_time();
-    install_interrupt_handlers("masr-sim");
 
     // Output folders are checked now, before a second of simulation is spent.
     // --dump and --dump-config inside the --out folder belong to its set.
@@ -339,24 +332,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int sc_main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const input_error& e) {
-        std::cerr << "masr-sim: " << e.what() << "\n";
-        return 2;
-    } catch (const sc_core::sc_report& e) {
-        // A process that threw during sc_start() arrives wrapped in an sc_report.
-        std::cerr << "masr-sim: " << e.what() << "\n";
-        return 3;
-    } catch (const std::exception& e) {
-        std::cerr << "masr-sim: " << e.what() << "\n";
-        return 3;
-    }
+    return run_systemc_tool("masr-sim", [&] { return run(argc, argv); });
 }
 
-// Our own main() instead of libsystemc's, so that the SystemC banner, which
-// sc_elab_and_sim() prints before sc_main(), stays out of the summary.
 int main(int argc, char** argv) {
-    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
-    return sc_core::sc_elab_and_sim(argc, argv);
+    return systemc_main(argc, argv);
 }

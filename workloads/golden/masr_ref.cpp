@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/common/atomic_file.h"
+#include "models/common/command_line.h"
 #include "models/common/error.h"
 #include "models/common/exit_codes.h"
 #include "models/common/number.h"
@@ -173,27 +174,18 @@ int run(int argc, char** argv) {
         "nonlinearities, "
         "no activation rounding) instead of the fixed-point reference");
 
-    // Words that are no option's value are collected, to be refused by name:
-    // boost would otherwise say only "too many positional options".
-    po::options_description hidden;
-    hidden.add_options()("stray-argument", po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("stray-argument", -1);
     po::variables_map vm;
+    std::string stray;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
-                  vm);
-        po::notify(vm);
+        stray = store_command_line(argc, argv, options, vm);
     } catch (const po::error& e) {
         fail("{} (see --help)", e.what());
     }
-    if (vm.count("stray-argument"))
+    if (!stray.empty())
         fail(
             "unexpected argument '{}': masr-ref takes only options (a file is given as "
             "--workload FILE or --input FILE; see --help)",
-            vm["stray-argument"].as<std::vector<std::string>>().front());
+            stray);
     if (vm.count("help")) {
         std::cout << options << "\n" << exit_status_help() << "\n";
         return exit_ok;
