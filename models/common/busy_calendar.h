@@ -22,6 +22,9 @@ public:
     // Free cycles in [from, to).
     u64 free_count(u64 from, u64 to) const;
     bool is_free(u64 cycle) const;
+    // The first cycle after `cycle` at which being free or busy changes
+    // (~0 when never), and whether `cycle` is free.
+    u64 next_change(u64 cycle, bool& free) const;
     // Marks every cycle of [from, to) busy.
     void occupy(u64 from, u64 to);
     // The earliest start s >= from with [s, s + length) free, booked.
