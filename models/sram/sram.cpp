@@ -37,7 +37,8 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
       write_cycles_(params.write_cycles),
       clock_period_(clock_period),
       memory_(static_cast<u8*>(std::calloc(size_, 1))),
-      ports_busy_(u64{banks_} * ports_) {
+      ports_busy_(u64{banks_} * ports_),
+      pruned_at_(banks_, ~u64{0}) {
     // Parameters built in code (not loaded from YAML) are checked here too.
     params.validate();
     if (partitions_ == 0 || banks_ % partitions_ != 0 ||
@@ -134,11 +135,16 @@ u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_r
     const u64 extra = words % banks;
     const u64 touched = std::min<u64>(words, banks);
     u64 finish = 0;
+    const u64 now = now_cycle(clock_period_);
     for (u64 i = 0; i < touched; ++i) {
         const u64 bank = partition * banks + (first_word + i) % banks;
         const u64 bank_words = per_bank + (i < extra ? 1 : 0);
         busy_calendar* ports = &ports_busy_[bank * ports_];
-        for (u32 p = 0; p < ports_; ++p) ports[p].prune(now_cycle(clock_period_));
+        // Time only moves forward: a bank pruned at this cycle has nothing more to forget.
+        if (pruned_at_[bank] != now) {
+            for (u32 p = 0; p < ports_; ++p) ports[p].prune(now);
+            pruned_at_[bank] = now;
+        }
         const u64 done = book_words(ports, ports_, bank_words, start_cycle);
         finish = std::max(finish, done + access_cycles);
         busy_cycles += (bank_words + ports_ - 1) / ports_;

@@ -113,6 +113,7 @@ private:
     std::unique_ptr<u8[], free_memory> memory_;
     // Per bank and port (bank * ports + port): the cycles it is booked.
     std::vector<busy_calendar> ports_busy_;
+    std::vector<u64> pruned_at_;  // per bank: the cycle its ports were last pruned
 };
 
 }  // namespace masr
