@@ -5,7 +5,8 @@
 # ctest-sanitize.xml for the sanitizer pass.
 # With CI=true it also fuzzes each parser for 12 s (scripts/fuzz.sh) when
 # FUZZ_IN_CI is not 0, and runs the suite under ASan+UBSan when
-# SANITIZE_IN_CI is not 0.
+# SANITIZE_IN_CI is not 0, and the host-thread tests under ThreadSanitizer
+# when TSAN_IN_CI is not 0.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 junit_dir=${JUNIT_DIR:-$root/build/junit}
@@ -27,4 +28,13 @@ if [ "${CI:-}" = "true" ] && [ "${SANITIZE_IN_CI:-1}" != "0" ]; then
   BUILD_DIR="$root/build-sanitize" BUILD_TYPE=RelWithDebInfo MASR_SANITIZE=ON "$root/scripts/build.sh"
   (cd "$root/build-sanitize" && ctest --output-on-failure -j "$(nproc)" --timeout 900 -LE slow \
     --output-junit "$junit_dir/ctest-sanitize.xml")
+fi
+if [ "${CI:-}" = "true" ] && [ "${TSAN_IN_CI:-1}" != "0" ]; then
+  # Host threads live in plain C++ (models/common/host_threads, weight
+  # generation); the SystemC kernel itself stays on one thread.
+  echo "test: running the host-thread tests under ThreadSanitizer" >&2
+  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASR_TSAN=ON >/dev/null
+  cmake --build "$root/build-tsan" -j "$(nproc)" --target tb_common tb_workloads
+  export SC_COPYRIGHT_MESSAGE=DISABLE TSAN_OPTIONS=halt_on_error=1 MASR_SOURCE_DIR="$root"
+  (cd "$root" && build-tsan/bin/tb_common "[threads]" && build-tsan/bin/tb_workloads "[threads]")
 fi

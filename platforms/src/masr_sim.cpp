@@ -14,6 +14,7 @@
 #include "models/common/atomic_file.h"
 #include "models/common/command_line.h"
 #include "models/common/error.h"
+#include "models/common/host_threads.h"
 #include "models/common/log.h"
 #include "models/common/number.h"
 #include "models/common/output_folder.h"
@@ -127,7 +128,7 @@ int run(int argc, char** argv) {
     u32 tiles = 0, steps = 0;
     // Numbers go through the one number rule (models/common/number.h), not
     // boost's conversion, which wraps -1 into 4294967295.
-    std::string tiles_text, steps_text, seed_text;
+    std::string tiles_text, steps_text, seed_text, threads_text;
     std::vector<std::string> log_levels, settings;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
@@ -167,6 +168,9 @@ int run(int argc, char** argv) {
         "write tile activity as trace.vcd or trace.json (open in ui.perfetto.dev) into --out (or "
         ".)")("seed", po::value(&seed_text)->value_name("S"),
               "override the seeds of generated weights and inputs")(
+        "threads", po::value(&threads_text)->value_name("N"),
+        "host threads for generating the workload's weights (default: the machine's cores); "
+        "outputs, cycles and counters are the same for every N")(
         "dump-config", po::value(&config_out)->value_name("FILE"),
         "write the platform configuration actually used, with every default, as commented YAML")(
         "config-only",
@@ -249,6 +253,8 @@ int run(int argc, char** argv) {
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
         return 0;
     }
+    if (vm.count("threads"))
+        set_host_threads(parse_cli_number<u32>("--threads", threads_text, 1, 1024));
     std::optional<u64> seed;
     if (vm.count("seed"))
         seed = parse_cli_number<u64>("--seed", seed_text, 0, std::numeric_limits<u64>::max());

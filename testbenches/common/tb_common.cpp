@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "models/common/error.h"
 #include "models/common/exit_codes.h"
 #include "models/common/file_check.h"
+#include "models/common/host_threads.h"
 #include "models/common/number.h"
 #include "models/common/output_folder.h"
 #include "models/common/property.h"
@@ -563,4 +565,33 @@ TEST_CASE("output folders: contains() places --dump and --dump-config inside --o
     CHECK(rel.empty());
     CHECK_FALSE(f.contains((root / "runs").string(), rel));
     CHECK_FALSE(f.contains((root / "other" / "dump").string(), rel));
+}
+
+TEST_CASE("host threads: every job runs once, and the first failing job's error wins",
+          "[unit][common][threads]") {
+    for (const u32 threads : {1u, 2u, 3u, 7u}) {
+        INFO("threads " << threads);
+        set_host_threads(threads);
+        CHECK(host_threads() == threads);
+        std::vector<std::atomic<int>> runs(101);
+        parallel_for(runs.size(), [&](std::size_t i) { ++runs[i]; });
+        for (std::size_t i = 0; i < runs.size(); ++i) REQUIRE(runs[i] == 1);
+        // Jobs 17 and 60 fail; 17's error is reported whichever thread ran
+        // it and whichever failed first in host time, and every other job
+        // still ran.
+        std::vector<std::atomic<int>> ran(80);
+        try {
+            parallel_for(ran.size(), [&](std::size_t i) {
+                ++ran[i];
+                if (i == 17 || i == 60) throw input_error("job " + std::to_string(i));
+            });
+            FAIL("expected an input_error");
+        } catch (const input_error& e) {
+            CHECK(std::string(e.what()) == "job 17");
+        }
+        for (std::size_t i = 0; i < ran.size(); ++i) REQUIRE(ran[i] == 1);
+    }
+    set_host_threads(0);
+    CHECK(host_threads() == machine_threads());
+    CHECK(machine_threads() >= 1);
 }

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "models/common/host_threads.h"
 #include "workloads/src/npy_file.h"
 #include "workloads/src/weight_generator.h"
 #include "workloads/src/workload.h"
@@ -291,6 +292,20 @@ TEST_CASE("tiny preset: the generated content is pinned", "[unit][workloads]") {
     // deliberate: update the value together with the change.
     const workload w = workload::load(preset("tiny.yaml"));
     CHECK(fingerprint(w) == 0x121e20b4e7342088ull);
+}
+
+TEST_CASE("generated weights are the same bits on every host thread count",
+          "[unit][workloads][threads]") {
+    // ds2_bigru: 10 matrices of 3 x 800 rows, so that threads really share
+    // the jobs. fingerprint() covers every weight, bias and input value.
+    std::vector<u64> prints;
+    for (const u32 threads : {1u, 2u, 5u}) {
+        set_host_threads(threads);
+        prints.push_back(fingerprint(workload::load(preset("ds2_bigru.yaml"))));
+    }
+    set_host_threads(0);
+    CHECK(prints[1] == prints[0]);
+    CHECK(prints[2] == prints[0]);
 }
 
 TEST_CASE("ds2_birnn preset: 5 bidirectional ReLU layers of 800, 90 % sparse",

@@ -17,6 +17,7 @@
 #include "models/common/command_line.h"
 #include "models/common/error.h"
 #include "models/common/exit_codes.h"
+#include "models/common/host_threads.h"
 #include "models/common/number.h"
 #include "models/common/output_folder.h"
 #include "workloads/golden/golden_reference.h"
@@ -154,7 +155,7 @@ void dump(const std::string& dir, const workload& w,
 
 int run(int argc, char** argv) {
     po::options_description options(usage_text);
-    std::string steps_option;
+    std::string steps_option, threads_option;
     options.add_options()("help,h", "print this help and exit")(
         "workload,w", po::value<std::string>()->value_name("FILE"),
         "workload YAML (layers, quantization, weights, input), e.g. workloads/rnnoise.yaml; "
@@ -169,6 +170,9 @@ int run(int argc, char** argv) {
         "write every layer's output sequence as DIR/<layer>.npy (float32, dequantized, shape (T, "
         "width)); "
         "DIR is created, e.g. --dump out/")(
+        "threads", po::value<std::string>(&threads_option)->value_name("N"),
+        "host threads for generating the workload's weights (default: the machine's cores); the "
+        "weights are the same for every N")(
         "float,f", po::bool_switch(),
         "run, print and dump the double-precision float model (dequantized weights, exact "
         "nonlinearities, "
@@ -197,6 +201,8 @@ int run(int argc, char** argv) {
     const u32 steps =
         parse_cli_number<u32>("--steps", steps_option, 0, std::numeric_limits<u32>::max());
     const bool use_float = vm["float"].as<bool>();
+    if (vm.count("threads"))
+        set_host_threads(parse_cli_number<u32>("--threads", threads_option, 1, 1024));
 
     workload w = workload::load(vm["workload"].as<std::string>());
     if (vm.count("input")) {

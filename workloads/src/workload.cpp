@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "models/common/host_threads.h"
 #include "models/common/number.h"
 #include "models/common/yaml_file.h"
 #include "workloads/src/npy_file.h"
@@ -377,6 +378,7 @@ public:
             fail_at(ctx_.file, layers, "layers must be a non-empty list of layers");
         check_memory(layers, top);
         for (std::size_t i = 0; i < layers.size(); ++i) load_layer(layers[i], i);
+        generate_all();
 
         const YAML::Node input = root["input"];
         if (!input) fail_at(ctx_.file, root, "missing input (expected 'generate' or 'load')");
@@ -384,6 +386,21 @@ public:
     }
 
 private:
+    struct generation_job {
+        u32 layer;
+        u32 direction;
+        weight_generator_params params;
+    };
+    std::vector<generation_job> generation_;
+
+    void generate_all() {
+        parallel_for(generation_.size(), [this](std::size_t i) {
+            const generation_job& job = generation_[i];
+            w_.weights[job.layer].directions[job.direction] =
+                generate_direction(w_.layers[job.layer], job.params, job.direction, w_.format);
+        });
+    }
+
     // Adds up what the weights, biases and input will take, from the shapes
     // alone, and fails naming the field at which the total passes the limit.
     // Layers whose shape keys are missing or wrong are left to load_layer.
@@ -499,8 +516,11 @@ private:
             gen.input_gain = g.input_gain;
             gen.recurrent_gain = g.recurrent_gain;
             gen.bias_range = g.bias_range;
+            // Generated after every layer is read (generate_all), in parallel:
+            // each direction's matrices depend on its own seeds alone.
+            lw.directions.resize(d.directions());
             for (u32 dir = 0; dir < d.directions(); ++dir)
-                lw.directions.push_back(generate_direction(d, gen, dir, w_.format));
+                generation_.push_back({static_cast<u32>(w_.layers.size()), dir, gen});
             d.weight_sparsity = gen.sparsity;
             d.row_variation = gen.row_variation;
         } else {
