@@ -10,7 +10,7 @@ namespace masr {
 constexpr u64 tile_weight_sram_base = 0x0000'0000;
 constexpr u64 tile_pointer_sram_base = 0x3000'0000;  // csc column pointers (EIE), when present
 constexpr u64 tile_act_buffer_base = 0x4000'0000;
-constexpr u64 tile_ctrl_base = 0x7000'0000;  // tile controller: setup, start
+constexpr u64 tile_ctrl_base = 0x7000'0000;  // tile controller: setup, start, reset
 // A slot message carries a block record per PE and pass (and a pointer block
 // each for EIE): 64 PEs take 12 KiB, 1024 PEs about 200 KiB.
 constexpr u64 tile_ctrl_size = 0x10'0000;
@@ -19,16 +19,19 @@ constexpr u64 tile_ni_base = 0x7800'0000;  // NI arrival counters, 8 bytes each
 // Tile controller registers (offsets in its window).
 constexpr u64 tile_ctrl_setup = 0x000;     // write: one slot message
 constexpr u64 tile_ctrl_start = 0x8'0000;  // write: start_message
+constexpr u64 tile_ctrl_reset = 0x8'1000;  // write: 8 bytes, the run reset
 
 // Control-node addresses, decoded by its bus.
 constexpr u64 ctrl_dram_base = 0x0000'0000;  // the accelerator's DRAM window: the model image
 constexpr u64 ctrl_seq_buffer_base = 0x8000'0000;
-constexpr u64 ctrl_streamer_base = 0xe000'0000;  // streamer: configure, start
+constexpr u64 ctrl_streamer_base = 0xe000'0000;  // streamer: configure, start, reset
 constexpr u64 ctrl_streamer_size = 0x1000;
 constexpr u64 ctrl_ni_base = 0xf000'0000;  // NI arrival counters
 
 constexpr u64 streamer_configure = 0x000;  // write: u64 DRAM address of the image
 constexpr u64 streamer_start = 0x800;      // write: start_message
+constexpr u64 streamer_reset = 0x900;      // write: 8 bytes, the run reset
+constexpr u64 run_reset_bytes = 8;
 
 // What a start write carries (16 bytes, little-endian).
 struct start_message {

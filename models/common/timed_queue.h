@@ -21,6 +21,8 @@ public:
         pushed_.notify(sc_core::SC_ZERO_TIME);
     }
     bool empty() const { return heap_.empty(); }
+    // The run reset: what was due is dropped (its drainer is reset too).
+    void clear() { heap_ = {}; }
 
     // In an SC_THREAD: waits until the earliest item is due and returns it.
     Item pop(const sc_core::sc_time& period) {

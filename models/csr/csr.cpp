@@ -171,11 +171,6 @@ u32 csr::command(u32 bits) {
         return 0;
     }
     if (bits & MASR_CSR_CTRL_START) {
-        if (ran_) {
-            refuse(MASR_ERR_RESTART,
-                   "CTRL.START after a run: this model runs one image per simulation");
-            return MASR_ERR_RESTART;
-        }
         busy_ = true;
         done_ = false;
         error_ = 0;
@@ -321,7 +316,11 @@ u32 csr::run_job(sc_time& local) {
     if (abort_) return MASR_ERR_ABORTED;
     accelerator->start_run(0, steps);
     wait(accelerator->run_ended() | abort_event_);
-    if (abort_) return MASR_ERR_ABORTED;
+    if (abort_) {
+        // The tiles stop now rather than run the job out unobserved.
+        accelerator->reset_run();
+        return MASR_ERR_ABORTED;
+    }
     const std::string fault = accelerator->run_fault();
     if (!fault.empty()) {
         log.warn("the run stopped: {}", fault);
@@ -347,9 +346,17 @@ u32 csr::run_job(sc_time& local) {
 }
 
 void csr::job() {
-    // busy_ is set by the START write, which may come before this process
-    // first runs (a write by debug transport or from sc_main).
-    while (!busy_) wait(start_);
+    for (;;) {
+        // busy_ is set by the START write, which may come before this process
+        // first runs (a write by debug transport or from sc_main).
+        while (!busy_) wait(start_);
+        run_one_job();
+    }
+}
+
+void csr::run_one_job() {
+    // The tiles keep the program and the state of the last run.
+    if (ran_) accelerator->reset_run();
     ran_ = true;
     ++jobs;
     log.info("start: image 0x{:x} ({} bytes), {} steps", image_addr_.value, image_len_.value,

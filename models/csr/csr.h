@@ -7,6 +7,8 @@
 // accelerator's DRAM and the input frames into the sequence buffer, the
 // sequencer runs the steps, the DMA engine stores the last layer's output
 // sequence in system memory, and DONE (or ERROR) raises the interrupt.
+// ABORT resets the datapath at once; a START after an earlier run resets it
+// first, so firmware may run any number of jobs.
 #include <tlm_utils/simple_target_socket.h>
 
 #include <functional>
@@ -36,6 +38,8 @@ struct csr_params : property_group {
 class run_control_if : public virtual sc_core::sc_interface {
 public:
     virtual void start_run(u64 dram_address, u32 steps) = 0;
+    // Stops the run in progress, if any, and clears the tiles for the next.
+    virtual void reset_run() = 0;
     virtual const sc_core::sc_event& run_ended() const = 0;
     // "" when the run completed, else what stopped it.
     virtual std::string run_fault() const = 0;
@@ -89,6 +93,7 @@ private:
     void refuse(u32 code, const std::string& what);
     void raise(u32 cause);  // IRQ_STATUS |= cause
     void job();             // the START process
+    void run_one_job();
     u32 run_job(sc_core::sc_time& local);
     void drive_irq();       // the one process that drives irq
     u32 command(u32 bits);  // a MASR_ERR_* code

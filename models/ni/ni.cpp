@@ -121,6 +121,13 @@ u64 ni::arrived(u32 counter) const {
     return counters_[counter].floor + counters_[counter].pending.size();
 }
 
+void ni::clear() {
+    for (counter_state& c : counters_) {
+        c.floor = 0;
+        c.pending.clear();
+    }
+}
+
 path_stamp ni::wait_for(u32 counter, u64 count) {
     if (counter >= counters_.size())
         fail("{}: wait on arrival counter {}, the NI has {} (ni.counters)", name(), counter,

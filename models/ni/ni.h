@@ -60,6 +60,9 @@ public:
     virtual path_stamp wait_for(u32 counter, u64 count) = 0;
     // Arrivals counted so far (for checks).
     virtual u64 arrived(u32 counter) const = 0;
+    // The run reset: every counter back to zero, what it held forgotten.
+    // Its waiters are reset with it (their processes restart).
+    virtual void clear() = 0;
 };
 
 class ni : public sc_core::sc_module, public arrival_if {
@@ -77,6 +80,7 @@ public:
 
     path_stamp wait_for(u32 counter, u64 count) override;
     u64 arrived(u32 counter) const override;
+    void clear() override;
 
     logger log{name()};
 

@@ -22,6 +22,7 @@ sequencer::sequencer(sc_core::sc_module_name name, const sequencer_params& param
       clock_(clock_period) {
     log_simulated_time();
     SC_THREAD(run);
+    run_process_ = sc_core::sc_get_last_created_process_handle();
     set_stack_size(noc_thread_stack_bytes);
     stats.counter("descriptor_bytes", descriptor_bytes, "image header and tables read from DRAM");
     stats.counter("weight_bytes_loaded", weight_bytes_loaded,
@@ -42,9 +43,39 @@ void sequencer::start(u64 image_address, u32 steps) {
     start_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void sequencer::reset_run() {
+    log.info("run reset");
+    programmed_ = finished_ = faulted_ = false;
+    fault_text_.clear();
+    start_.cancel();
+    start_cycle_ = 0;
+    end_ = path_stamp{};
+    layer_done_.clear();
+    run_process_.reset();
+    arrivals->clear();
+    u8 zero[run_reset_bytes] = {};
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    prepare(reset_payload_, tlm::TLM_WRITE_COMMAND, ctrl_streamer_base + streamer_reset, zero,
+            run_reset_bytes);
+    memory->b_transport(reset_payload_, delay);
+    if (reset_payload_.is_response_error())
+        log.warn("the streamer refused the run reset: {}", reset_payload_.get_response_string());
+    multicast_extension everyone;
+    for (u32 t = 0; t < limits_.tiles; ++t) everyone.tiles.push_back(t);
+    prepare(reset_payload_, tlm::TLM_WRITE_COMMAND,
+            noc_address(0, tile_ctrl_base + tile_ctrl_reset), zero, run_reset_bytes);
+    reset_payload_.set_extension(&everyone);
+    noc->b_transport(reset_payload_, delay);
+    reset_payload_.clear_extension(&everyone);
+    if (reset_payload_.is_response_error())
+        log.warn("the tiles refused the run reset: {}", reset_payload_.get_response_string());
+}
+
 void sequencer::fault(const std::string& what) {
     log.fault("{}", what);
     ++errors;
+    if (!faulted_) fault_text_ = what;
+    faulted_ = true;
     ended_.notify(sc_core::SC_ZERO_TIME);
     if (stop_on_fault) sc_core::sc_stop();
 }
@@ -225,7 +256,18 @@ void sequencer::watch_layers() {
 }
 
 void sequencer::run() {
-    if (!programmed_) wait(start_);
+    // After a run the thread waits for the next start rather than end: a
+    // terminated process could not be reset.
+    for (;;) {
+        while (!programmed_) wait(start_);
+        programmed_ = false;
+        faulted_ = false;
+        fault_text_.clear();
+        run_image();
+    }
+}
+
+void sequencer::run_image() {
     sc_time local = sc_core::SC_ZERO_TIME;
     if (!read_image(local) || !load_tiles(local)) return;
     wait(local);

@@ -12,6 +12,9 @@
 //   4. watches the sequence buffer's arrival counters and reports each layer
 //      complete when every slice of every time step of its outputs is in.
 // It waits twice: once at the end of the load, and on the arrival counters.
+// The run reset (reset_run, the register block's abort and every START after
+// the first) stops a run wherever it is and clears the tiles, the streamer
+// and the arrival counters, so the next start loads and runs afresh.
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <functional>
@@ -64,11 +67,16 @@ public:
     // Before sc_start: the image in DRAM and the steps to run (0: all it holds).
     void program(u64 image_address, u32 steps);
     // During the simulation (the register block's START): the same, from now.
-    // One run per elaboration: the tiles keep the state of the run they ran.
     void start(u64 image_address, u32 steps);
+    // From another process: stops the run in progress (this sequencer's
+    // thread restarts) and writes the run reset to the streamer and to every
+    // tile, clearing their programs and the arrival counters.
+    void reset_run();
     // Notified when the run finished or stopped on a fault.
     const sc_core::sc_event& ended() const { return ended_; }
-    bool failed() const { return errors != 0; }
+    // The last run stopped on a fault, and what it was.
+    bool failed() const { return faulted_; }
+    const std::string& fault_text() const { return fault_text_; }
     // true (masr-sim): a fault stops the simulation. false (co-simulation): the
     // fault is reported through ended() and the register block's status.
     bool stop_on_fault = true;
@@ -99,6 +107,7 @@ public:
 private:
     SC_HAS_PROCESS(sequencer);
     void run();
+    void run_image();
     // The phases of run(); false after a fault.
     bool read_image(sc_core::sc_time& local);
     bool check_machine();
@@ -113,7 +122,10 @@ private:
     const u32 load_burst_;
     const machine_limits limits_;
     const sc_core::sc_time clock_;
+    sc_core::sc_process_handle run_process_;
     bool programmed_ = false;
+    bool faulted_ = false;
+    std::string fault_text_;
     sc_core::sc_event start_;
     sc_core::sc_event ended_;
     bool finished_ = false;
@@ -124,6 +136,7 @@ private:
     path_stamp end_;
     std::vector<path_stamp> layer_done_;
     tlm::tlm_generic_payload payload_;
+    tlm::tlm_generic_payload reset_payload_;  // used from the resetting process
     std::vector<u8> bytes_;
 };
 

@@ -25,7 +25,9 @@ streamer::streamer(sc_core::sc_module_name name, const streamer_params& params,
     log_simulated_time();
     control.register_b_transport(this, &streamer::b_transport);
     SC_THREAD(run);
+    run_process_ = sc_core::sc_get_last_created_process_handle();
     SC_THREAD(send);
+    send_process_ = sc_core::sc_get_last_created_process_handle();
     set_stack_size(noc_thread_stack_bytes);
 
     stats.counter("vectors", vectors, "x_t vectors sent to tile groups");
@@ -72,7 +74,7 @@ void streamer::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     if (offset == streamer_start && trans.get_data_length() == start_message_bytes) {
         if (!configured_ || started_) {
             refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
-                   configured_ ? "a second start: the streamer runs once"
+                   configured_ ? "a second start: a run needs the reset and a new configure first"
                                : "start before configure: write the image address first");
             return;
         }
@@ -82,11 +84,26 @@ void streamer::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
         trans.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
+    if (offset == streamer_reset && trans.get_data_length() == run_reset_bytes) {
+        reset_run();
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
     refuse(tlm::TLM_ADDRESS_ERROR_RESPONSE,
            fmt::format("write of {} bytes at offset 0x{:x}: expected 8 bytes at 0x{:x} "
-                       "(configure) or {} at 0x{:x} (start)",
+                       "(configure), {} at 0x{:x} (start) or {} at 0x{:x} (reset)",
                        trans.get_data_length(), offset, streamer_configure, start_message_bytes,
-                       streamer_start));
+                       streamer_start, run_reset_bytes, streamer_reset));
+}
+
+void streamer::reset_run() {
+    log.debug("run reset");
+    configured_ = started_ = finished_ = faulted_ = false;
+    start_event_.cancel();
+    queue_.clear();
+    // Both threads may be waiting mid-run; they start again from the top.
+    run_process_.reset();
+    send_process_.reset();
 }
 
 void streamer::configure(u64 image, sc_time& delay) {
@@ -173,7 +190,15 @@ u64 streamer::read_record_slices(const sequence_record& q, u32 tau, u64 from, sp
 }
 
 void streamer::run() {
-    wait(start_event_);
+    // After a run the thread waits for the next start rather than end: a
+    // terminated process could not be reset.
+    for (;;) {
+        wait(start_event_);
+        run_steps();
+    }
+}
+
+void streamer::run_steps() {
     const u32 steps = start_.steps;
     const fixed_format format = image_.format();
     const vector_codec codec{static_cast<vector_format>(image_.header.activation_format),

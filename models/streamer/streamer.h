@@ -83,7 +83,9 @@ private:
 
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void configure(u64 image, sc_core::sc_time& delay);
+    void reset_run();
     void run();
+    void run_steps();
     void send();
     void fault(const std::string& what);
     // Reads the slices of one record of a sequence (masks first, then values)
@@ -94,6 +96,7 @@ private:
     const u32 latency_;
     const overlap_params& overlap_;
     const sc_core::sc_time clock_;
+    sc_core::sc_process_handle run_process_, send_process_;
     bool configured_ = false;
     bool started_ = false;
     bool finished_ = false;

@@ -25,7 +25,9 @@ tile_ctrl::tile_ctrl(sc_core::sc_module_name name, u32 tile, const overlap_param
     log_simulated_time();
     control.register_b_transport(this, &tile_ctrl::b_transport);
     SC_THREAD(compute);
+    compute_process_ = sc_core::sc_get_last_created_process_handle();
     SC_THREAD(send);
+    send_process_ = sc_core::sc_get_last_created_process_handle();
     // The NoC forwards a transfer hop by hop on this thread's stack.
     set_stack_size(noc_thread_stack_bytes);
 
@@ -63,6 +65,17 @@ void tile_ctrl::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
                            tile_ctrl_start));
         return;
     }
+    if (offset == tile_ctrl_reset) {
+        if (trans.get_data_length() != run_reset_bytes) {
+            refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
+                   fmt::format("reset of {} bytes, expected {}", trans.get_data_length(),
+                               run_reset_bytes));
+            return;
+        }
+        reset_run();
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
     if (offset == tile_ctrl_setup) {
         if (started_) {
             refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
@@ -80,7 +93,8 @@ void tile_ctrl::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
             return;
         }
         if (started_) {
-            refuse(tlm::TLM_GENERIC_ERROR_RESPONSE, "a second start: the tile runs once");
+            refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
+                   "a second start: a run needs the reset and a new program first");
             return;
         }
         start_ = read_start_message(trans.get_data_ptr());
@@ -91,8 +105,25 @@ void tile_ctrl::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
         return;
     }
     refuse(tlm::TLM_ADDRESS_ERROR_RESPONSE,
-           fmt::format("write at offset 0x{:x}: expected 0x{:x} (slot message) or 0x{:x} (start)",
-                       offset, tile_ctrl_setup, tile_ctrl_start));
+           fmt::format("write at offset 0x{:x}: expected 0x{:x} (slot message), 0x{:x} (start) "
+                       "or 0x{:x} (reset)",
+                       offset, tile_ctrl_setup, tile_ctrl_start, tile_ctrl_reset));
+}
+
+void tile_ctrl::reset_run() {
+    log.debug("run reset");
+    program_.clear();
+    started_ = finished_ = faulted_ = false;
+    start_event_.cancel();
+    seen_.clear();
+    pe_free_ = path_stamp{};
+    queue_.clear();
+    activity_.clear();
+    arrivals->clear();
+    // Both threads may be waiting mid-run (on an arrival, on a due send):
+    // their stacks are unwound and they start again from the top.
+    compute_process_.reset();
+    send_process_.reset();
 }
 
 void tile_ctrl::setup_slot(tlm::tlm_generic_payload& trans) {
@@ -327,7 +358,15 @@ void tile_ctrl::run_round(program_slot& s, u32 t, u32 steps) {
 }
 
 void tile_ctrl::compute() {
-    wait(start_event_);
+    // After a run the thread waits for the next start rather than end: a
+    // terminated process could not be reset.
+    for (;;) {
+        wait(start_event_);
+        run_program();
+    }
+}
+
+void tile_ctrl::run_program() {
     const u32 steps = start_.steps;
     pe_free_ = path_stamp{};
     pe_free_.advance(start_.origin_cycle, path_part::load);

@@ -16,6 +16,9 @@
 // The waits are the recurrence barrier of each direction group, and the only
 // synchronisation: the two directions of a layer never wait for each other.
 // Sends and credits leave from a second thread at the cycle they are due.
+// The run reset (a write from the sequencer) forgets the program, the
+// arrivals and what was due to be sent, and restarts both threads, so the
+// tile takes a new program for the next run.
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -102,7 +105,9 @@ private:
 
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void setup_slot(tlm::tlm_generic_payload& trans);
+    void reset_run();
     void compute();
+    void run_program();
     void send();
     void run_round(program_slot& s, u32 t, u32 steps);
     // Issues one PE pass now; false after a fault.
@@ -115,6 +120,7 @@ private:
     const u32 tile_;
     const overlap_params& overlap_;
     const sc_core::sc_time clock_;
+    sc_core::sc_process_handle compute_process_, send_process_;
     bool record_activity_ = false;
     bool finished_ = false;
     bool faulted_ = false;

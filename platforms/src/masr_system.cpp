@@ -51,15 +51,24 @@ masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cf
     host_csr->accelerator.bind(*this);
 }
 
-std::string masr_system::run_fault() const {
-    if (!seq.failed()) return "";
-    return first_fault().empty() ? "the sequencer stopped" : first_fault();
+void masr_system::start_run(u64 dram_address, u32 steps) {
+    macs_before_run_ = all_effectual_macs();
+    seq.start(dram_address, steps);
 }
 
-u64 masr_system::effectual_macs() const {
+std::string masr_system::run_fault() const {
+    if (!seq.failed()) return "";
+    return seq.fault_text().empty() ? "the sequencer stopped" : seq.fault_text();
+}
+
+u64 masr_system::all_effectual_macs() const {
     u64 n = 0;
     for (const tile& t : tiles) n += t.pe.effectual_macs;
     return n;
+}
+
+u64 masr_system::effectual_macs() const {
+    return all_effectual_macs() - macs_before_run_;
 }
 
 void masr_system::debug_write(u64 address, const u8* data, u64 bytes) {

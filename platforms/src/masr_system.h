@@ -47,7 +47,8 @@ public:
     sc_core::sc_out<bool>& irq() { return host_csr->irq; }
 
     // run_control_if, for the register block.
-    void start_run(u64 dram_address, u32 steps) override { seq.start(dram_address, steps); }
+    void start_run(u64 dram_address, u32 steps) override;
+    void reset_run() override { seq.reset_run(); }
     const sc_core::sc_event& run_ended() const override { return seq.ended(); }
     std::string run_fault() const override;
     u64 run_cycles() const override { return seq.end_cycle() - seq.start_cycle(); }
@@ -55,6 +56,11 @@ public:
     u64 effectual_macs() const override;
     u64 dram_bytes() const override { return config.dram.size; }
 
+private:
+    u64 all_effectual_macs() const;
+    u64 macs_before_run_ = 0;  // the PEs' counters count every run
+
+public:
     // Places the image at DRAM address `at` (debug transport: no simulated
     // time; a DMA engine does it in co-simulation) and programs the sequencer.
     void load_image(const std::vector<u8>& image, u64 at, u32 steps);

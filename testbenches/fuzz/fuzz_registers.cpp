@@ -46,8 +46,17 @@ void broken(const char* invariant) {
 
 struct fake_accelerator : sc_core::sc_module, run_control_if {
     SC_HAS_PROCESS(fake_accelerator);
-    explicit fake_accelerator(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
+    explicit fake_accelerator(sc_core::sc_module_name n) : sc_module(n) {
+        SC_THREAD(run);
+        run_process = sc_core::sc_get_last_created_process_handle();
+    }
     void start_run(u64, u32) override { start_event.notify(sc_core::SC_ZERO_TIME); }
+    // Like the sequencer's: the run in progress stops where it is.
+    void reset_run() override {
+        start_event.cancel();
+        ended.cancel();
+        run_process.reset();
+    }
     const sc_core::sc_event& run_ended() const override { return ended; }
     std::string run_fault() const override { return ""; }
     u64 run_cycles() const override { return fake_run_cycles; }
@@ -62,6 +71,7 @@ struct fake_accelerator : sc_core::sc_module, run_control_if {
         }
     }
     sc_core::sc_event start_event, ended;
+    sc_core::sc_process_handle run_process;
 };
 
 // The image in system memory at system_base; input and output copies go
