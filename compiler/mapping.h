@@ -60,6 +60,10 @@ struct mapping_target {
     csc_layout csc;              // csc weights
     u64 pointer_sram_bytes = 0;  // per tile, split like the weight SRAM (csc)
     vector_format activations = vector_format::masked;
+    // Every activation region and sequence lives for the whole run, so that a
+    // job may continue the previous job's time steps with the recurrent state
+    // it left (firmware running a job per frame). Unidirectional workloads only.
+    bool continuable = false;
 };
 
 struct unit_slice {

@@ -85,7 +85,11 @@ int run(int argc, char** argv) {
         "seed", po::value(&seed_text)->value_name("S"), "override the seeds of generated weights")(
         "output,o", po::value(&out_path)->value_name("model.img"), "the image to write")(
         "print-layout", "print the record tables of the image format (Markdown) and exit")(
-        "describe", "also print where every layer, sequence and buffer region went");
+        "describe", "also print where every layer, sequence and buffer region went")(
+        "continuable",
+        "keep every region for the whole run, so that firmware may run the sequence a few "
+        "steps per job with the recurrent state carried over (registers FIRST_STEP; "
+        "unidirectional layers only; needs more activation and sequence buffer)");
     po::variables_map vm;
     std::string stray;
     try {
@@ -137,7 +141,9 @@ int run(int argc, char** argv) {
     workload w = workload::load(workload_path, seed);
     const std::string adapted = adapt_workload(config, w);
     if (!adapted.empty()) std::cerr << "masr-pack: " << adapted << "\n";
-    const compiled_model m = compile_model(w, config.target(), steps);
+    mapping_target target = config.target();
+    target.continuable = vm.count("continuable") > 0;
+    const compiled_model m = compile_model(w, target, steps);
     write_file_atomically(out_path, [&](std::ostream& out) {
         out.write(reinterpret_cast<const char*>(m.bytes.data()),
                   static_cast<std::streamsize>(m.bytes.size()));

@@ -96,6 +96,22 @@ private:
         }
         value_bytes_ = packed_value_bytes(f.activation_bits);
         activations_ = vector_codec{t_.activations, value_bytes_};
+        h.continuable = t_.continuable ? 1 : 0;
+        if (t_.continuable)
+            for (u32 l = 0; l < layers_; ++l)
+                if (w_.layers[l].bidirectional)
+                    fail(
+                        "workload '{}' cannot be compiled continuable: layer {} is "
+                        "bidirectional, and its backward direction needs the whole sequence "
+                        "in one job",
+                        w_.name, l);
+    }
+
+    // A continuable image keeps every region for the whole run: the next job
+    // reads the state the last one left.
+    std::pair<int, int> lifetime(int first, int last) const {
+        if (t_.continuable) return {-1, static_cast<int>(layers_) + 1};
+        return {first, last};
     }
 
     // Segment records of a cut; returns (first segment, bytes of a record).
@@ -174,7 +190,8 @@ private:
         s.slices = slices;
         s.segment_first = cut.first;
         s.step_bytes = align_up(cut.second, region_align);
-        s.base = seq_space_.allocate(s.step_bytes * steps_, first, last);
+        const auto [from, to] = lifetime(first, last);
+        s.base = seq_space_.allocate(s.step_bytes * steps_, from, to);
         s.counter_base = ctrl_counter_;
         s.preloaded = producer == no_index ? 1 : 0;
         ctrl_counter_ += steps_;
@@ -292,7 +309,7 @@ private:
                 layer_regions& p = regions_[l][dir];
                 const u64 record = cut_of_[l].second;
                 const u64 slice_max = m().segments[cut_of_[l].first].capacity;  // larger first
-                const int first = static_cast<int>(l), last = static_cast<int>(l) + 1;
+                const auto [first, last] = lifetime(static_cast<int>(l), static_cast<int>(l) + 1);
                 p.h0 = d.recurrent() ? act_space_.allocate(record, tiles, first, last) : 0;
                 p.h1 = d.recurrent() ? act_space_.allocate(record, tiles, first, last) : 0;
                 p.rh =

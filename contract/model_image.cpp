@@ -27,7 +27,7 @@ const record_fields<image_header>& image_header::fields() {
         "At offset 0. Table offsets are from the start of the image; counts are records.",
         {
             {"magic", 4, &h::magic, "0x4952534d (\"MSRI\")"},
-            {"version", 2, &h::version, "format version, 2"},
+            {"version", 2, &h::version, "format version, 3"},
             {"header_bytes", 2, &h::header_bytes, "size of this header"},
             {"total_bytes", 8, &h::total_bytes, "size of the whole image"},
             {"crc32", 4, &h::crc32, "CRC-32 (IEEE) of the whole image with this field zero"},
@@ -76,6 +76,10 @@ const record_fields<image_header>& image_header::fields() {
             {"member_count", 4, &h::member_count, "group members"},
             {"weights_offset", 8, &h::weights_offset, "offset of the weight area"},
             {"weights_bytes", 8, &h::weights_bytes, "size of the weight area"},
+            {"continuable", 1, &h::continuable,
+             "1: every region lives for the whole run, so a job may continue the previous "
+             "job's time steps with its state (unidirectional layers only); 0: each job is a "
+             "whole sequence"},
         }};
     return f;
 }
@@ -479,6 +483,8 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
     if (h.activation_format > 1)
         c.bad("image_header", 0, "activation_format", "is {}, expected 0 masked or 1 dense",
               h.activation_format);
+    if (h.continuable > 1)
+        c.bad("image_header", 0, "continuable", "is {}, expected 0 or 1", h.continuable);
     const bool csc = h.weight_format == static_cast<u64>(weight_format::csc);
     if (csc && (h.index_bits == 0 || h.index_bits > 8 || h.weight_code_bits > 8 ||
                 h.pointer_partition_bytes == 0))
@@ -566,6 +572,10 @@ model_image parse_model_image(const u8* data, u64 size, const std::string& sourc
         if (r.merge > 1) c.bad("layer_record", l, "merge", "is {}, expected 0 or 1", r.merge);
         if (r.bidirectional > 1)
             c.bad("layer_record", l, "bidirectional", "is {}, expected 0 or 1", r.bidirectional);
+        if (h.continuable && r.bidirectional)
+            c.bad("layer_record", l, "bidirectional",
+                  "is 1 in a continuable image (image_header.continuable): a backward "
+                  "direction needs the whole sequence");
         if (r.weight_bits != h.weight_bits || r.weight_frac_bits != h.weight_frac_bits ||
             r.activation_bits != h.activation_bits ||
             r.activation_frac_bits != h.activation_frac_bits ||

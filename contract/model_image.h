@@ -22,7 +22,7 @@
 namespace masr {
 
 constexpr u32 model_image_magic = 0x4952534d;  // "MSRI"
-constexpr u32 model_image_version = 2;
+constexpr u32 model_image_version = 3;
 
 // Passes of one round over a slot's rows (block_record::pass).
 enum class weight_pass : u8 {
@@ -54,6 +54,7 @@ struct image_header {
     u64 slot_table = 0, slot_count = 0, block_table = 0, block_count = 0;
     u64 member_table = 0, member_count = 0;
     u64 weights_offset = 0, weights_bytes = 0;
+    u64 continuable = 0;
     static const record_fields<image_header>& fields();
 
     fixed_format format() const;

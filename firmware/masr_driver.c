@@ -37,6 +37,7 @@ int masr_start(const masr_device* dev, const masr_job* job) {
     wr(dev, MASR_CSR_OUTPUT_ADDR, job->output_addr);
     wr(dev, MASR_CSR_OUTPUT_LEN, job->output_len);
     wr(dev, MASR_CSR_STEPS, job->steps);
+    wr(dev, MASR_CSR_FIRST_STEP, job->first_step);
     /* A refused write leaves its code in STATUS.ERROR. */
     uint32_t error = masr_error(dev);
     if (error != MASR_ERR_NONE) return (int)error;

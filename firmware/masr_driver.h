@@ -20,6 +20,9 @@ typedef struct {
     uint32_t input_addr, input_len;   /* input frames (accelerator format) */
     uint32_t output_addr, output_len; /* room for the last layer's output */
     uint32_t steps;
+    /* 0 starts a sequence; t > 0 continues the last job, which ended at step t
+     * (a continuable image: one job per frame with the state carried over). */
+    uint32_t first_step;
 } masr_job;
 
 /* 0, or -1 when the block at base is not a MASR of a supported version. */

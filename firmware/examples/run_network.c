@@ -15,6 +15,7 @@ static masr_job boot_job(void) {
     job.output_addr = fw_boot(MASR_BOOT_WORD_OUTPUT_ADDR);
     job.output_len = fw_boot(MASR_BOOT_WORD_OUTPUT_LEN);
     job.steps = fw_boot(MASR_BOOT_WORD_STEPS);
+    job.first_step = 0;
     return job;
 }
 

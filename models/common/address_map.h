@@ -33,22 +33,32 @@ constexpr u64 streamer_start = 0x800;      // write: start_message
 constexpr u64 streamer_reset = 0x900;      // write: 8 bytes, the run reset
 constexpr u64 run_reset_bytes = 8;
 
-// What a start write carries (16 bytes, little-endian).
+// What a start write carries (24 bytes, little-endian). A job runs time
+// steps [first_step, first_step + steps) of a sequence of sequence_steps; a
+// job with first_step > 0 continues the previous job's sequence with the
+// state it left (continuable images, unidirectional layers).
 struct start_message {
-    u32 steps = 0;         // time steps to run (at most the image's max_steps)
-    u64 origin_cycle = 0;  // cycle the run started: the critical path's time 0 of the run
+    u32 steps = 0;           // time steps of this job
+    u32 first_step = 0;      // its first time index
+    u32 sequence_steps = 0;  // length of the whole sequence (the backward direction's reversal)
+    u64 origin_cycle = 0;    // cycle the job started: the critical path's time 0 of the job
+    u32 end_step() const { return first_step + steps; }
 };
-constexpr u64 start_message_bytes = 16;
+constexpr u64 start_message_bytes = 24;
 
 inline void write_start_message(const start_message& m, u8* out) {
-    for (int i = 0; i < 16; ++i) out[i] = 0;
+    for (u64 i = 0; i < start_message_bytes; ++i) out[i] = 0;
     for (int i = 0; i < 4; ++i) out[i] = static_cast<u8>(m.steps >> (8 * i));
-    for (int i = 0; i < 8; ++i) out[8 + i] = static_cast<u8>(m.origin_cycle >> (8 * i));
+    for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<u8>(m.first_step >> (8 * i));
+    for (int i = 0; i < 4; ++i) out[8 + i] = static_cast<u8>(m.sequence_steps >> (8 * i));
+    for (int i = 0; i < 8; ++i) out[16 + i] = static_cast<u8>(m.origin_cycle >> (8 * i));
 }
 inline start_message read_start_message(const u8* in) {
     start_message m;
     for (int i = 0; i < 4; ++i) m.steps |= u32{in[i]} << (8 * i);
-    for (int i = 0; i < 8; ++i) m.origin_cycle |= u64{in[8 + i]} << (8 * i);
+    for (int i = 0; i < 4; ++i) m.first_step |= u32{in[4 + i]} << (8 * i);
+    for (int i = 0; i < 4; ++i) m.sequence_steps |= u32{in[8 + i]} << (8 * i);
+    for (int i = 0; i < 8; ++i) m.origin_cycle |= u64{in[16 + i]} << (8 * i);
     return m;
 }
 

@@ -71,7 +71,8 @@ csr::csr(sc_core::sc_module_name name, const csr_params& params, sc_time clock_p
       input_len_(named(regs_, "INPUT_LEN")),
       output_addr_(named(regs_, "OUTPUT_ADDR")),
       output_len_(named(regs_, "OUTPUT_LEN")),
-      steps_(named(regs_, "STEPS")) {
+      steps_(named(regs_, "STEPS")),
+      first_step_(named(regs_, "FIRST_STEP")) {
     log_simulated_time();
     regs.register_b_transport(this, &csr::b_transport);
     regs.register_transport_dbg(this, &csr::transport_dbg);
@@ -264,9 +265,8 @@ unsigned int csr::transport_dbg(tlm::tlm_generic_payload& trans) {
     return 4;
 }
 
-u32 csr::run_job(sc_time& local) {
+u32 csr::load_image(sc_time& local) {
     const u64 image_at = image_addr_.value, image_len = image_len_.value;
-    const u32 steps = steps_.value;
     // The image's header comes first: its size, its tables.
     std::string error = dma->copy(dma_side::system, image_at, dma_side::accel, ctrl_dram_base,
                                   image_len, local, &image_);
@@ -274,20 +274,48 @@ u32 csr::run_job(sc_time& local) {
         log.warn("loading the model image: {}", error);
         return MASR_ERR_DMA;
     }
-    model_image m;
     try {
-        m = parse_model_image(image_.data(), image_.size(), "the model image at IMAGE_ADDR");
+        image_model_ =
+            parse_model_image(image_.data(), image_.size(), "the model image at IMAGE_ADDR");
     } catch (const input_error& e) {
         log.warn("{}", e.what());
         return MASR_ERR_BAD_IMAGE;
     }
-    if (m.header.total_bytes > accelerator->dram_bytes()) {
+    if (image_model_.header.total_bytes > accelerator->dram_bytes()) {
         log.warn("the {}-byte model image does not fit the accelerator's {}-byte DRAM",
-                 m.header.total_bytes, accelerator->dram_bytes());
+                 image_model_.header.total_bytes, accelerator->dram_bytes());
         return MASR_ERR_BAD_BUFFER;
     }
-    if (steps > m.header.max_steps) {
-        log.warn("STEPS {} but the model image holds {} time steps", steps, m.header.max_steps);
+    return MASR_ERR_NONE;
+}
+
+u32 csr::check_continuation() const {
+    const u32 first = first_step_.value;
+    std::string why;
+    if (next_step_ == 0)
+        why = "no job has completed since the last step-0 job, abort or error";
+    else if (image_addr_.value != sequence_image_)
+        why = fmt::format("IMAGE_ADDR is 0x{:x}, the sequence runs the image at 0x{:x}",
+                          image_addr_.value, sequence_image_);
+    else if (!image_model_.header.continuable)
+        why = "the image is not continuable (compile it with masr-pack --continuable)";
+    else if (first != next_step_)
+        why = fmt::format("the last job ended at step {}", next_step_);
+    if (why.empty()) return MASR_ERR_NONE;
+    log.warn("FIRST_STEP {} continues no job: {}; write FIRST_STEP 0 to start a sequence", first,
+             why);
+    return MASR_ERR_BAD_VALUE;
+}
+
+u32 csr::run_job(sc_time& local) {
+    const u32 steps = steps_.value, first = first_step_.value;
+    // A continuation finds the image loaded and the tiles programmed.
+    u32 code = first > 0 ? check_continuation() : load_image(local);
+    if (code != MASR_ERR_NONE) return code;
+    const model_image& m = image_model_;
+    if (u64{first} + steps > m.header.max_steps) {
+        log.warn("FIRST_STEP {} + STEPS {} but the model image holds {} time steps", first, steps,
+                 m.header.max_steps);
         return MASR_ERR_BAD_VALUE;
     }
     const sequence_record& in = m.sequences.at(m.header.input_sequence);
@@ -305,8 +333,9 @@ u32 csr::run_job(sc_time& local) {
                  steps, out_bytes);
         return MASR_ERR_BAD_BUFFER;
     }
-    error = dma->copy(dma_side::system, input_addr_.value, dma_side::accel,
-                      ctrl_seq_buffer_base + in.base, input_len_.value, local);
+    std::string error = dma->copy(dma_side::system, input_addr_.value, dma_side::accel,
+                                  ctrl_seq_buffer_base + in.base + u64{first} * in.step_bytes,
+                                  input_len_.value, local);
     if (!error.empty()) {
         log.warn("loading the input: {}", error);
         return MASR_ERR_DMA;
@@ -314,7 +343,7 @@ u32 csr::run_job(sc_time& local) {
     wait(local);
     local = sc_core::SC_ZERO_TIME;
     if (abort_) return MASR_ERR_ABORTED;
-    accelerator->start_run(0, steps);
+    accelerator->start_run(0, first, steps);
     wait(accelerator->run_ended() | abort_event_);
     if (abort_) {
         // The tiles stop now rather than run the job out unobserved.
@@ -332,8 +361,9 @@ u32 csr::run_job(sc_time& local) {
     u64 at = output_addr_.value;
     for (u32 d = 0; d < last.directions(); ++d) {
         const sequence_record& q = m.sequences.at(last.sequence(d));
-        error = dma->copy(dma_side::accel, ctrl_seq_buffer_base + q.base, dma_side::system, at,
-                          u64{steps} * q.step_bytes, local);
+        error =
+            dma->copy(dma_side::accel, ctrl_seq_buffer_base + q.base + u64{first} * q.step_bytes,
+                      dma_side::system, at, u64{steps} * q.step_bytes, local);
         if (!error.empty()) {
             log.warn("storing the output: {}", error);
             return MASR_ERR_DMA;
@@ -342,6 +372,8 @@ u32 csr::run_job(sc_time& local) {
     }
     output_used_ = out_bytes;
     wait(local);
+    next_step_ = first + steps;
+    sequence_image_ = image_addr_.value;
     return MASR_ERR_NONE;
 }
 
@@ -355,14 +387,18 @@ void csr::job() {
 }
 
 void csr::run_one_job() {
-    // The tiles keep the program and the state of the last run.
-    if (ran_) accelerator->reset_run();
+    const bool continues = first_step_.value > 0;
+    // The tiles keep the program and the state of the last run: a new
+    // sequence starts from a reset.
+    if (ran_ && !continues) accelerator->reset_run();
     ran_ = true;
     ++jobs;
-    log.info("start: image 0x{:x} ({} bytes), {} steps", image_addr_.value, image_len_.value,
-             steps_.value);
+    log.info("start: image 0x{:x} ({} bytes), steps {} to {}", image_addr_.value, image_len_.value,
+             first_step_.value, first_step_.value + steps_.value - 1);
     sc_time local = sc_core::SC_ZERO_TIME;
+    if (!continues) next_step_ = 0;  // a new sequence, until this job completes
     const u32 code = run_job(local);
+    if (code != MASR_ERR_NONE) next_step_ = 0;
     busy_ = false;
     abort_ = false;
     // STATUS.ERROR now tells how the job ended (a refused command during

@@ -17,6 +17,7 @@
 #include <tlm>
 #include <vector>
 
+#include "contract/model_image.h"
 #include "models/common/log.h"
 #include "models/common/property.h"
 #include "models/common/stats.h"
@@ -37,7 +38,9 @@ struct csr_params : property_group {
 // at a DRAM address, learn its end and its figures.
 class run_control_if : public virtual sc_core::sc_interface {
 public:
-    virtual void start_run(u64 dram_address, u32 steps) = 0;
+    // Time steps [first_step, first_step + steps); first_step > 0 continues
+    // the last job's sequence with its state (a continuable image).
+    virtual void start_run(u64 dram_address, u32 first_step, u32 steps) = 0;
     // Stops the run in progress, if any, and clears the tiles for the next.
     virtual void reset_run() = 0;
     virtual const sc_core::sc_event& run_ended() const = 0;
@@ -95,6 +98,8 @@ private:
     void job();             // the START process
     void run_one_job();
     u32 run_job(sc_core::sc_time& local);
+    u32 load_image(sc_core::sc_time& local);  // DMA and checks; a MASR_ERR_* code
+    u32 check_continuation() const;
     void drive_irq();       // the one process that drives irq
     u32 command(u32 bits);  // a MASR_ERR_* code
     void reset_registers();
@@ -115,6 +120,7 @@ private:
     reg& output_addr_;
     reg& output_len_;
     reg& steps_;
+    reg& first_step_;
     bool busy_ = false;
     bool done_ = false;
     bool ran_ = false;
@@ -125,6 +131,9 @@ private:
     bool irq_level_ = false;
     sc_core::sc_event start_, abort_event_, irq_update_;
     std::vector<u8> image_;
+    model_image image_model_;  // the image the tiles run
+    u32 next_step_ = 0;        // where the last completed job ended (0: none)
+    u64 sequence_image_ = 0;   // its IMAGE_ADDR
 };
 
 }  // namespace masr

@@ -35,17 +35,27 @@ sequencer::sequencer(sc_core::sc_module_name name, const sequencer_params& param
 void sequencer::program(u64 image_address, u32 steps) {
     image_address_ = image_address;
     steps_ = steps;
+    first_step_ = 0;
     programmed_ = true;
 }
 
-void sequencer::start(u64 image_address, u32 steps) {
+void sequencer::start(u64 image_address, u32 steps, u32 first_step) {
+    if (first_step > 0 && image_address != image_address_) {
+        fault(
+            fmt::format("a job at step {} continues the image at DRAM 0x{:x}, but 0x{:x} is "
+                        "another image; a new image starts at step 0",
+                        first_step, image_address_, image_address));
+        return;
+    }
     program(image_address, steps);
+    first_step_ = first_step;
     start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void sequencer::reset_run() {
     log.info("run reset");
     programmed_ = finished_ = faulted_ = false;
+    first_step_ = next_step_ = 0;
     fault_text_.clear();
     start_.cancel();
     start_cycle_ = 0;
@@ -215,6 +225,10 @@ bool sequencer::start_run() {
     if (on_start) on_start();
     start_message start;
     start.steps = steps_;
+    start.first_step = first_step_;
+    // The tiles send the last step's h on when the sequence may go on.
+    start.sequence_steps =
+        image_.header.continuable ? static_cast<u32>(image_.header.max_steps) : steps_;
     start.origin_cycle = start_cycle_;
     u8 message[start_message_bytes];
     write_start_message(start, message);
@@ -244,7 +258,7 @@ void sequencer::watch_layers() {
         path_stamp done;
         for (u32 d = 0; d < layer.directions(); ++d) {
             const sequence_record& q = image_.sequences[layer.sequence(d)];
-            for (u32 tau = 0; tau < steps_; ++tau)
+            for (u32 tau = first_step_; tau < first_step_ + steps_; ++tau)
                 done = later(done,
                              arrivals->wait_for(static_cast<u32>(q.counter_base + tau), q.slices));
         }
@@ -263,11 +277,16 @@ void sequencer::run() {
         programmed_ = false;
         faulted_ = false;
         fault_text_.clear();
-        run_image();
+        if (first_step_ > 0)
+            continue_image();
+        else
+            run_image();
     }
 }
 
 void sequencer::run_image() {
+    finished_ = false;
+    next_step_ = 0;
     sc_time local = sc_core::SC_ZERO_TIME;
     if (!read_image(local) || !load_tiles(local)) return;
     wait(local);
@@ -275,6 +294,31 @@ void sequencer::run_image() {
     // Layers complete as the sequence buffer fills.
     watch_layers();
     finished_ = true;
+    next_step_ = steps_;
+    ended_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void sequencer::continue_image() {
+    const u32 first = first_step_;
+    std::string why;
+    if (next_step_ == 0)
+        why = "no job of this image has completed since the last reset";
+    else if (!image_.header.continuable)
+        why = "the image is not continuable (compile it with masr-pack --continuable)";
+    else if (first != next_step_)
+        why = fmt::format("the last job ended at step {}", next_step_);
+    else if (steps_ == 0 || u64{first} + steps_ > image_.header.max_steps)
+        why = fmt::format("{} steps from step {} run past the image's {}", steps_, first,
+                          image_.header.max_steps);
+    if (!why.empty()) {
+        fault(fmt::format("a job at step {} cannot continue: {}", first, why));
+        return;
+    }
+    finished_ = false;
+    if (!start_run()) return;
+    watch_layers();
+    finished_ = true;
+    next_step_ = first + steps_;
     ended_.notify(sc_core::SC_ZERO_TIME);
 }
 

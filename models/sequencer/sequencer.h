@@ -67,7 +67,9 @@ public:
     // Before sc_start: the image in DRAM and the steps to run (0: all it holds).
     void program(u64 image_address, u32 steps);
     // During the simulation (the register block's START): the same, from now.
-    void start(u64 image_address, u32 steps);
+    // first_step > 0 continues the last job's sequence at that step without
+    // loading (a continuable image, the last job ended there).
+    void start(u64 image_address, u32 steps, u32 first_step = 0);
     // From another process: stops the run in progress (this sequencer's
     // thread restarts) and writes the run reset to the streamer and to every
     // tile, clearing their programs and the arrival counters.
@@ -89,6 +91,7 @@ public:
     bool finished() const { return finished_; }
     const model_image& image() const { return image_; }
     u32 steps() const { return steps_; }
+    u32 first_step() const { return first_step_; }
     u64 load_cycles() const { return start_cycle_; }  // from time 0 to the start
     u64 start_cycle() const { return start_cycle_; }
     u64 end_cycle() const { return end_.cycle; }
@@ -108,6 +111,7 @@ private:
     SC_HAS_PROCESS(sequencer);
     void run();
     void run_image();
+    void continue_image();
     // The phases of run(); false after a fault.
     bool read_image(sc_core::sc_time& local);
     bool check_machine();
@@ -131,6 +135,8 @@ private:
     bool finished_ = false;
     u64 image_address_ = 0;
     u32 steps_ = 0;
+    u32 first_step_ = 0;
+    u32 next_step_ = 0;  // where the last job ended, if it completed
     model_image image_;
     u64 start_cycle_ = 0;
     path_stamp end_;

@@ -72,14 +72,27 @@ void streamer::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
         return;
     }
     if (offset == streamer_start && trans.get_data_length() == start_message_bytes) {
-        if (!configured_ || started_) {
+        const start_message m = read_start_message(trans.get_data_ptr());
+        const bool continues = m.first_step > 0;
+        if (!configured_ || (!continues && started_) ||
+            (continues && (!finished_ || m.first_step != start_.end_step()))) {
             refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
-                   configured_ ? "a second start: a run needs the reset and a new configure first"
-                               : "start before configure: write the image address first");
+                   !configured_ ? "start before configure: write the image address first"
+                   : !continues ? "a second start at step 0: a new sequence needs the reset and "
+                                  "a new configure first"
+                                : fmt::format("a start at step {} does not continue the last job "
+                                              "({})",
+                                              m.first_step,
+                                              finished_ ? fmt::format("it ended at step {}",
+                                                                      start_.end_step())
+                                                        : "it has not ended"));
             return;
         }
-        start_ = read_start_message(trans.get_data_ptr());
+        if (!continues)
+            credit_need_[0][0] = credit_need_[0][1] = credit_need_[1][0] = credit_need_[1][1] = 0;
+        start_ = m;
         started_ = true;
+        finished_ = false;
         start_event_.notify(delay);
         trans.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
@@ -199,7 +212,8 @@ void streamer::run() {
 }
 
 void streamer::run_steps() {
-    const u32 steps = start_.steps;
+    const u32 first = start_.first_step, end = start_.end_step();
+    const u32 sequence = start_.sequence_steps;
     const fixed_format format = image_.format();
     const vector_codec codec{static_cast<vector_format>(image_.header.activation_format),
                              packed_value_bytes(format.activation_bits)};
@@ -208,14 +222,13 @@ void streamer::run_steps() {
     origin.advance(now_cycle(clock_), path_part::sync);
     path_stamp read_free = origin;  // the sequence-buffer read engine
     path_stamp assembler = origin;  // the assembler, free from its cycle on
-    u64 credit_need[2][2] = {{0, 0}, {0, 0}};
     sparse_vector a, b;
     for (u32 l = 0; l < image_.layers.size() && !faulted_; ++l) {
         const layer_record& layer = image_.layers[l];
         const u32 inputs = static_cast<u32>(layer.inputs);
-        for (u32 t = 0; t < steps && !faulted_; ++t) {
+        for (u32 t = first; t < end && !faulted_; ++t) {
             for (u32 d = 0; d < layer.directions() && !faulted_; ++d) {
-                const u32 tau = d ? steps - 1 - t : t;
+                const u32 tau = d ? sequence - 1 - t : t;
                 const u32 p = overlap_.prefetch_x ? t % 2 : 0;
                 path_stamp sources;
                 for (u64 i = layer.part_first; i < layer.part_first + layer.part_count; ++i) {
@@ -230,9 +243,9 @@ void streamer::run_steps() {
                     }
                 }
                 path_stamp credit;
-                if (credit_need[d][p] > 0)
-                    credit =
-                        arrivals->wait_for(static_cast<u32>(layer.credit(d, p)), credit_need[d][p]);
+                if (credit_need_[d][p] > 0)
+                    credit = arrivals->wait_for(static_cast<u32>(layer.credit(d, p)),
+                                                credit_need_[d][p]);
                 if (sources.cycle > read_free.cycle)
                     wait_source_cycles += sources.cycle - read_free.cycle;
                 if (credit.cycle > std::max(sources.cycle, read_free.cycle))
@@ -283,7 +296,7 @@ void streamer::run_steps() {
                     noc_address(s.tiles.front(), tile_act_buffer_base + layer.x_region(d, p));
                 s.counter = static_cast<u32>(layer.x_counter(d, p));
                 queue_.push(done.cycle, std::move(s));
-                credit_need[d][p] += layer.slices;
+                credit_need_[d][p] += layer.slices;
             }
         }
     }

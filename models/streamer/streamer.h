@@ -104,6 +104,9 @@ private:
     model_image image_;
     start_message start_;
     sc_core::sc_event start_event_;
+    // Credits the x slots must have had back before their next vector, over
+    // every job of the sequence (a continuation keeps counting).
+    u64 credit_need_[2][2] = {{0, 0}, {0, 0}};
 
     timed_queue<send_action> queue_;
     tlm::tlm_generic_payload read_;

@@ -92,13 +92,25 @@ void tile_ctrl::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
                                start_message_bytes));
             return;
         }
-        if (started_) {
+        const start_message m = read_start_message(trans.get_data_ptr());
+        if (m.first_step == 0 && started_) {
             refuse(tlm::TLM_GENERIC_ERROR_RESPONSE,
-                   "a second start: a run needs the reset and a new program first");
+                   "a second start at step 0: a new sequence needs the reset and a new program "
+                   "first");
             return;
         }
-        start_ = read_start_message(trans.get_data_ptr());
+        if (m.first_step > 0 && (!started_ || !finished_ || m.first_step != start_.end_step())) {
+            refuse(
+                tlm::TLM_GENERIC_ERROR_RESPONSE,
+                fmt::format("a start at step {} continues nothing: the last job {}", m.first_step,
+                            !started_    ? "never ran"
+                            : !finished_ ? "is still running"
+                                         : fmt::format("ended at step {}", start_.end_step())));
+            return;
+        }
+        start_ = m;
         started_ = true;
+        finished_ = false;
         start_at_ = sc_core::sc_time_stamp() + delay;
         start_event_.notify(delay);
         trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -257,12 +269,12 @@ void tile_ctrl::queue_credit(const program_slot& s, u32 parity, const path_stamp
     queue_.push(at.cycle, std::move(a));
 }
 
-void tile_ctrl::run_round(program_slot& s, u32 t, u32 steps) {
+void tile_ctrl::run_round(program_slot& s, u32 t, u32 sequence) {
     const slot_message& m = s.message;
     const layer_record& layer = m.layer;
     const slot_record& slot = m.slot;
     const u32 d = static_cast<u32>(slot.direction);
-    const u32 tau = d ? steps - 1 - t : t;
+    const u32 tau = d ? sequence - 1 - t : t;
     const layer_kind kind = static_cast<layer_kind>(layer.kind);
     const bool recurrent = kind != layer_kind::dense;
     const u64 group = layer.slices;
@@ -353,7 +365,7 @@ void tile_ctrl::run_round(program_slot& s, u32 t, u32 steps) {
     // sequence buffer for the next layer.
     const u32 pt = t % 2;
     queue_slice(s, rec, ready, slot.h_region(pt), static_cast<u32>(slot.h_counter(pt)),
-                t + 1 < steps, true, tau);
+                t + 1 < sequence, true, tau);
     if (!overlap_.prefetch_x) queue_credit(s, px, ready);
 }
 
@@ -367,7 +379,10 @@ void tile_ctrl::compute() {
 }
 
 void tile_ctrl::run_program() {
-    const u32 steps = start_.steps;
+    // A continuation job keeps seen_ and the PEs' state: it picks up at
+    // first_step where the last job stopped.
+    const u32 first = start_.first_step, end = start_.end_step();
+    const u32 sequence = start_.sequence_steps;
     pe_free_ = path_stamp{};
     pe_free_.advance(start_.origin_cycle, path_part::load);
     pe_free_.advance(now_cycle(clock_), path_part::sync);
@@ -377,8 +392,8 @@ void tile_ctrl::run_program() {
         while (j < program_.size() &&
                program_[j].message.slot.layer == program_[i].message.slot.layer)
             ++j;
-        for (u32 t = 0; t < steps && !faulted_; ++t)
-            for (std::size_t k = i; k < j && !faulted_; ++k) run_round(program_[k], t, steps);
+        for (u32 t = first; t < end && !faulted_; ++t)
+            for (std::size_t k = i; k < j && !faulted_; ++k) run_round(program_[k], t, sequence);
         i = j;
     }
     finished_ = !faulted_;

@@ -109,7 +109,8 @@ private:
     void compute();
     void run_program();
     void send();
-    void run_round(program_slot& s, u32 t, u32 steps);
+    // Round t of a sequence of `sequence` steps.
+    void run_round(program_slot& s, u32 t, u32 sequence);
     // Issues one PE pass now; false after a fault.
     bool pass(pe_pass& p, const program_slot& s);
     void queue_slice(const program_slot& s, const pe_pass& p, const path_stamp& ready, u64 region,

@@ -1,5 +1,7 @@
 #include "platforms/src/cosim_platform.h"
 
+#include <algorithm>
+
 #include "compiler/model_compiler.h"
 #include "contract/fixed_point.h"
 #include "firmware/masr_boot.h"
@@ -58,7 +60,12 @@ cosim_platform::cosim_platform(const platform_config& cfg, const workload& w, u3
     // The image, compiled here or given, and the input in the accelerator's
     // activation format, one step every step_bytes (docs/firmware.md).
     if (bytes.empty()) {
-        compiled_model compiled = compile_model(w, cfg.target(), steps);
+        // Firmware may run a job per frame: compiled continuable whenever the
+        // layers allow it (no backward direction).
+        mapping_target target = cfg.target();
+        target.continuable = std::none_of(w.layers.begin(), w.layers.end(),
+                                          [](const layer_desc& l) { return l.bidirectional; });
+        compiled_model compiled = compile_model(w, target, steps);
         bytes = std::move(compiled.bytes);
         image_ = std::move(compiled.image);
     } else {

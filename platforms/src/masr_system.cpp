@@ -51,9 +51,9 @@ masr_system::masr_system(sc_core::sc_module_name name, const platform_config& cf
     host_csr->accelerator.bind(*this);
 }
 
-void masr_system::start_run(u64 dram_address, u32 steps) {
+void masr_system::start_run(u64 dram_address, u32 first_step, u32 steps) {
     macs_before_run_ = all_effectual_macs();
-    seq.start(dram_address, steps);
+    seq.start(dram_address, steps, first_step);
 }
 
 std::string masr_system::run_fault() const {

@@ -47,7 +47,7 @@ public:
     sc_core::sc_out<bool>& irq() { return host_csr->irq; }
 
     // run_control_if, for the register block.
-    void start_run(u64 dram_address, u32 steps) override;
+    void start_run(u64 dram_address, u32 first_step, u32 steps) override;
     void reset_run() override { seq.reset_run(); }
     const sc_core::sc_event& run_ended() const override { return seq.ended(); }
     std::string run_fault() const override;

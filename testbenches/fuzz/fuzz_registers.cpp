@@ -50,7 +50,7 @@ struct fake_accelerator : sc_core::sc_module, run_control_if {
         SC_THREAD(run);
         run_process = sc_core::sc_get_last_created_process_handle();
     }
-    void start_run(u64, u32) override { start_event.notify(sc_core::SC_ZERO_TIME); }
+    void start_run(u64, u32, u32) override { start_event.notify(sc_core::SC_ZERO_TIME); }
     // Like the sequencer's: the run in progress stops where it is.
     void reset_run() override {
         start_event.cancel();
