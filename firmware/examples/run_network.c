@@ -43,7 +43,9 @@ enum {
     TEST_START_WHILE_BUSY,
     TEST_DMA_UNMAPPED,
     TEST_ABORT,
-    TEST_TWICE
+    TEST_TWICE,
+    TEST_CONTINUE_WRONG_STEP,
+    TEST_CONTINUE_IN_HALVES
 };
 
 /* One line of the run's figures: what the tests compare with masr-sim. */
@@ -121,6 +123,34 @@ static int misprogram(const masr_device* dev, uint32_t test, masr_job job) {
                 fw_puts("\n");
                 failed = 1;
             }
+            report(dev, &job, 0);
+            return failed;
+        }
+        case TEST_CONTINUE_WRONG_STEP: {
+            /* A continuation must start where the last job ended. */
+            uint32_t steps = job.steps;
+            job.steps = steps / 2;
+            job.input_len = job.input_len / steps * job.steps;
+            int failed = expect("first half", (uint32_t)masr_run(dev, &job), MASR_ERR_NONE);
+            job.first_step = job.steps + 1;
+            return failed | expect("a job that skips a step", (uint32_t)masr_run(dev, &job),
+                                   MASR_ERR_BAD_VALUE);
+        }
+        case TEST_CONTINUE_IN_HALVES: {
+            /* The sequence in two jobs, the second continuing the first. */
+            uint32_t steps = job.steps, in_step = job.input_len / steps;
+            masr_job half = job;
+            half.steps = steps / 2;
+            half.input_len = in_step * half.steps;
+            int failed = expect("first half", (uint32_t)masr_run(dev, &half), MASR_ERR_NONE);
+            uint32_t out = masr_output_used(dev);
+            half.first_step = half.steps;
+            half.steps = steps - half.steps;
+            half.input_addr += half.input_len;
+            half.input_len = in_step * half.steps;
+            half.output_addr += out;
+            half.output_len -= out;
+            failed |= expect("second half", (uint32_t)masr_run(dev, &half), MASR_ERR_NONE);
             report(dev, &job, 0);
             return failed;
         }

@@ -201,8 +201,9 @@ cosim_outcome run_firmware(const std::string& firmware, u32 test, const std::str
     o.mmio = p.mmio_accesses();
     o.interrupts = p.interrupts();
     o.csr_error = p.accel.host_csr->error_code();
-    // Test 7 (abort, restart) and 8 (two jobs) end on a complete run.
-    if ((test == 0 || test == 7 || test == 8) && o.exit_code == 0) {
+    // Tests 7 (abort, restart), 8 (two jobs) and 10 (two halves) end with the
+    // whole output stored.
+    if ((test == 0 || test == 7 || test == 8 || test == 10) && o.exit_code == 0) {
         const golden_result golden = run_fixed(w, p.steps());
         o.bit_exact = p.output().data == golden.layers.back().output.data;
         o.golden_last = golden.layers.back().output;
@@ -453,6 +454,28 @@ MISPROGRAM_CASE(6, "DMA to an unmapped address", MASR_ERR_DMA)
 RERUN_CASE(7, "misprogramming, host-compiled: abort in the middle of a run, then a clean restart",
            "native:run_network")
 RERUN_CASE(8, "two jobs in a row, host-compiled, the second as the first", "native:run_network")
+
+// rnnoise compiles continuable, tiny (bidirectional) does not: both refuse.
+#define WRONG_CONTINUATION_CASE(WORKLOAD)                                               \
+    TEST_CASE("cosim: a job that does not continue the last one is refused, " WORKLOAD, \
+              "[cosim]") {                                                              \
+        const cosim_outcome o = run_firmware("native:run_network", 9, WORKLOAD, 8);     \
+        INFO((o.lines.empty() ? std::string() : o.lines.back()));                       \
+        CHECK(o.exit_code == 0);                                                        \
+        CHECK(o.csr_error == MASR_ERR_BAD_VALUE);                                       \
+    }
+WRONG_CONTINUATION_CASE("rnnoise")
+WRONG_CONTINUATION_CASE("tiny")
+
+TEST_CASE("cosim: a sequence run as two jobs, the second continuing the first, is bit-exact",
+          "[cosim]") {
+    const cosim_outcome o = run_firmware("native:run_network", 10, "rnnoise", 20);
+    INFO((o.lines.empty() ? std::string() : o.lines.back()));
+    CHECK(o.exited);
+    CHECK(o.exit_code == 0);
+    CHECK(o.interrupts == 2);
+    CHECK(o.bit_exact);
+}
 
 #define MISPROGRAM_RV32_CASE(NUMBER, WHAT, CODE)                     \
     TEST_CASE("cosim: misprogramming, RV32: " WHAT, "[cosim]") {     \
