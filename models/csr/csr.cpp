@@ -112,6 +112,8 @@ csr::csr(sc_core::sc_module_name name, const csr_params& params, sc_time clock_p
     stats.counter("writes", writes, "register writes");
     stats.counter("refused", refused, "register accesses answered with a TLM error");
     stats.counter("jobs", jobs, "runs started");
+    stats.counter("job_cycles", job_cycles,
+                  "accelerator cycles of the completed jobs, start to last output, summed");
     stats.counter("interrupts", interrupts, "rising edges of the interrupt line");
 }
 
@@ -356,6 +358,7 @@ u32 csr::run_job(sc_time& local) {
         return MASR_ERR_RUN_FAULT;
     }
     cycles_ = accelerator->run_cycles();
+    job_cycles += cycles_;
     load_ = accelerator->load_cycles();
     macs_ = accelerator->effectual_macs();
     u64 at = output_addr_.value;

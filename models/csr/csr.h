@@ -83,6 +83,7 @@ public:
     u64 writes = 0;
     u64 refused = 0;  // accesses answered with a TLM error
     u64 jobs = 0;
+    u64 job_cycles = 0;  // CYCLES summed over the completed jobs
     u64 interrupts = 0;  // rising edges of irq
     stats_scope stats{name()};
 
