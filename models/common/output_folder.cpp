@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -93,6 +94,19 @@ output_folder::output_folder(std::string target, std::string option)
     if (mk) fail("{}: cannot create folder '{}': {}", option_, parent_, mk.message());
     if (::access(parent_.c_str(), W_OK | X_OK) != 0)
         fail("{}: cannot write in folder '{}': {}", option_, parent_, std::strerror(errno));
+    {
+        // access() grants root everything, and some file systems (/proc, /sys)
+        // refuse new folders whatever the permissions: so the staging folder's
+        // creation is tried now, with a probe removed at once, not after the run.
+        output_critical_section deferred;  // a signal cannot leave the probe behind
+        const std::string probe = (fs::path(parent_) / ("." + t.filename().string() +
+                                                        ".staging.probe." + temporary_suffix()))
+                                      .string();
+        if (::mkdir(probe.c_str(), 0700) != 0 && errno != EEXIST)
+            fail("{} '{}': cannot create a folder in '{}': {}", option_, target_, parent_,
+                 std::strerror(errno));
+        ::rmdir(probe.c_str());
+    }
     remove_stale_temporaries(parent_, "." + t.filename().string() + ".staging.");
 }
 

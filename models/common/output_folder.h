@@ -20,8 +20,9 @@ namespace masr {
 class output_folder {
 public:
     // Checks the target at once (before any simulation): that it is a folder
-    // the tools wrote or an empty or new one, and that its parent can be
-    // written. `option` names the command-line option in errors.
+    // the tools wrote or an empty or new one, and that a folder can be
+    // created in its parent (tried, not only asked of access(), which grants
+    // root everything). `option` names the command-line option in errors.
     output_folder(std::string target, std::string option);
     ~output_folder();
     output_folder(const output_folder&) = delete;

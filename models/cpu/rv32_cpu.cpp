@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "models/common/error.h"
+#include "models/common/file_check.h"
 #include "models/common/tlm_support.h"
 
 namespace masr {
@@ -93,9 +92,7 @@ void rv32_cpu::start_of_simulation() {
 }
 
 void rv32_cpu::load_elf() {
-    std::ifstream in(elf_, std::ios::binary);
-    if (!in) fail("{}: cannot open the firmware '{}'", name(), elf_);
-    const std::vector<u8> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<u8> f = read_binary_file(elf_, "an RV32 ELF file");
     Elf32_Ehdr eh;
     if (f.size() < sizeof eh) fail("{}: '{}' is not an ELF file (too short)", name(), elf_);
     std::memcpy(&eh, f.data(), sizeof eh);

@@ -6,6 +6,7 @@
 #include "contract/fixed_point.h"
 #include "firmware/masr_boot.h"
 #include "models/common/error.h"
+#include "models/common/file_check.h"
 #include "models/encoding/sparse_vector.h"
 #include "platforms/src/simulation.h"
 
@@ -109,6 +110,9 @@ cosim_platform::cosim_platform(const platform_config& cfg, const workload& w, u3
         host->bus.bind(system_bus.in);
         host->irq.bind(irq);
     } else {
+        // The core reads the ELF at the end of elaboration; a path that cannot
+        // be read (a directory, a missing file) is refused now, by name.
+        check_readable_file(firmware, "an RV32 ELF file or native:NAME (--firmware)");
         rv32_config rc;
         rc.ram_base = c.ram_base;
         rc.ram_bytes = c.ram.size;

@@ -4,12 +4,18 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <systemc>
 
+#include "models/common/command_line.h"
 #include "models/common/error.h"
+#include "models/common/exit_codes.h"
+#include "models/common/file_check.h"
 #include "models/common/log.h"
+#include "models/common/number.h"
+#include "models/common/output_folder.h"
 #include "models/common/stats.h"
 #include "models/common/tlm_support.h"
 #include "platforms/src/cosim_platform.h"
@@ -46,22 +52,19 @@ Examples:
   masr-cosim --platform platforms/iot.yaml --workload workloads/tiny.yaml --firmware native:run_network --log masr.csr=debug
 
 Exit status: 0 firmware exit code 0 and the output bit-exact, 1 a non-zero
-exit code or an output mismatch, 2 bad input, 3 internal error or a run that
-ended without the firmware exiting.
+firmware exit code or an output mismatch, 2 bad input (a message names the
+file, line, field or option), 3 internal error or a run that ended without the
+firmware exiting, 130 or 143 stopped by SIGINT or SIGTERM (outputs as before
+the run, or whole).
 
 Options)";
-
-std::vector<u8> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read model image '{}': no such file or not readable", path);
-    std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) fail("reading model image '{}' failed", path);
-    return bytes;
-}
 
 int run(int argc, char** argv) {
     std::string platform_path, workload_path, image_path, input_path, out_dir, firmware;
     u32 steps = 0, test = 0;
+    // Numbers go through the one number rule (models/common/number.h), not
+    // boost's conversion, which wraps -1 into 4294967295.
+    std::string steps_text, test_text;
     std::vector<std::string> log_levels;
     po::options_description options(usage);
     options.add_options()("help,h", "print this help")(
@@ -76,34 +79,46 @@ int run(int argc, char** argv) {
         "the firmware: an RV32 ELF, or native:NAME (linked in: native:run_network)")(
         "input", po::value(&input_path)->value_name("X.npy"),
         "replace the workload's input sequence: float32 (T, input_size)")(
-        "steps", po::value(&steps)->value_name("N"), "run only the first N time steps")(
-        "test", po::value(&test)->value_name("N"),
-        "boot word TEST for firmware/examples/run_network.c: a misprogramming case to run "
-        "instead of the network (1 reserved bits, 2 read-only, 3 corrupt image, 4 bad buffer, 5 "
-        "start while busy, 6 DMA to an unmapped address)")(
+        "steps", po::value(&steps_text)->value_name("N"), "run only the first N time steps")(
+        "test", po::value(&test_text)->value_name("N"),
+        "boot word TEST (0 to 4294967295) for firmware/examples/run_network.c: a "
+        "misprogramming case to run instead of the network (1 reserved bits, 2 read-only, 3 "
+        "corrupt image, 4 bad buffer, 5 start while busy, 6 DMA to an unmapped address, 7 abort "
+        "in the middle of a run)")(
         "out", po::value(&out_dir)->value_name("DIR"),
         "write DIR/stats.json (every counter, the run's summary, the CPU's figures, the check) "
-        "and DIR/summary.csv")(
+        "and DIR/summary.csv when the firmware ran the network and exited 0. DIR holds one run: "
+        "it is checked before the run and replaced whole when the run ends (never a mix of two "
+        "runs), so it must be new, empty or an earlier run's")(
         "log", po::value(&log_levels)->value_name("[NAME=]LEVEL")->composing(),
         "log level (error, warning, info, debug) for all models or a hierarchy prefix, e.g. "
         "--log masr.csr=debug (every register access) or --log masr.dma=debug; repeatable");
     po::variables_map vm;
+    std::string stray;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-        po::notify(vm);
+        stray = store_command_line(argc, argv, options, vm);
     } catch (const po::error& e) {
         std::cerr << "masr-cosim: " << e.what() << "\nTry 'masr-cosim --help'.\n";
-        return 2;
+        return exit_bad_input;
+    }
+    if (!stray.empty()) {
+        std::cerr << "masr-cosim: '" << stray
+                  << "' is not an option; options start with --\nTry 'masr-cosim --help'.\n";
+        return exit_bad_input;
     }
     if (vm.count("help")) {
         std::cout << options << "\n";
-        return 0;
+        return exit_ok;
     }
     if (platform_path.empty() || workload_path.empty() || firmware.empty()) {
         std::cerr << "masr-cosim: --platform, --workload and --firmware are required\nTry "
                      "'masr-cosim --help'.\n";
-        return 2;
+        return exit_bad_input;
     }
+    if (!steps_text.empty())
+        steps = parse_cli_number<u32>("--steps", steps_text, 0, std::numeric_limits<u32>::max());
+    if (!test_text.empty())
+        test = parse_cli_number<u32>("--test", test_text, 0, std::numeric_limits<u32>::max());
     for (const std::string& spec : log_levels) {
         const auto eq = spec.find('=');
         if (eq == std::string::npos)
@@ -112,6 +127,16 @@ int run(int argc, char** argv) {
             set_log_level(spec.substr(0, eq), parse_log_level(spec.substr(eq + 1)));
     }
     log_simulated_time();
+
+    // Input files and the output folder are checked now, before anything is
+    // loaded or a second of simulation is spent; each error names its option
+    // (the firmware's ELF path: by cosim_platform, at elaboration).
+    check_readable_file(platform_path, "a platform file (--platform)");
+    check_readable_file(workload_path, "a workload YAML file (--workload)");
+    if (!image_path.empty()) check_readable_file(image_path, "a model image (--image)");
+    if (!input_path.empty()) check_readable_file(input_path, "a .npy file (--input)");
+    std::optional<output_folder> out_folder;
+    if (!out_dir.empty()) out_folder.emplace(out_dir, "--out");
 
     const auto host_start = std::chrono::steady_clock::now();
     platform_config config;
@@ -122,7 +147,7 @@ int run(int argc, char** argv) {
     const std::string adapted = adapt_workload(config, w);
     if (!adapted.empty()) std::cerr << "masr-cosim: " << adapted << "\n";
     std::vector<u8> image;
-    if (!image_path.empty()) image = read_file(image_path);
+    if (!image_path.empty()) image = read_binary_file(image_path, "a model image (--image)");
 
     cosim_platform p(config, w, steps, std::move(image), image_path, firmware, test);
     const auto sim_start = std::chrono::steady_clock::now();
@@ -132,7 +157,7 @@ int run(int argc, char** argv) {
     const double sim_seconds = std::chrono::duration<double>(sim_end - sim_start).count();
     if (!p.exited()) {
         std::cerr << "masr-cosim: " << p.problem() << "\n";
-        return 3;
+        return exit_internal_error;
     }
 
     // The CPU's figures beside the accelerator's counters in stats.json.
@@ -191,10 +216,13 @@ int run(int argc, char** argv) {
         std::cout << (check.bit_exact
                           ? "check             output bit-exact with the golden reference\n"
                           : "check             MISMATCH: " + check.first_mismatch + "\n");
-        if (!out_dir.empty()) write_run_outputs(out_dir, summary, &check);
+        if (out_folder) {
+            write_run_outputs(out_folder->path(""), summary, &check);
+            out_folder->publish();
+        }
     }
-    if (p.exit_code() != 0) return 1;
-    return checked && !check.bit_exact ? 1 : 0;
+    if (p.exit_code() != 0) return exit_mismatch;
+    return checked && !check.bit_exact ? exit_mismatch : exit_ok;
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include "models/common/atomic_file.h"
 #include "models/common/command_line.h"
 #include "models/common/error.h"
+#include "models/common/exit_codes.h"
+#include "models/common/file_check.h"
 #include "models/common/host_threads.h"
 #include "models/common/log.h"
 #include "models/common/number.h"
@@ -52,7 +54,8 @@ Examples:
 
 Exit status: 0 done (and bit-exact with --check), 1 check mismatch, 2 bad input
 (a message names the file, line, field or option), 3 internal error or a run
-that stopped early.
+that stopped early, 130 or 143 stopped by SIGINT or SIGTERM (outputs as before
+the run, or whole).
 
 Options)";
 
@@ -78,14 +81,6 @@ struct progress_printer {
         if (printed) std::cerr << "\n";
     }
 };
-
-std::vector<u8> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read model image '{}': no such file or not readable", path);
-    std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) fail("reading model image '{}' failed", path);
-    return bytes;
-}
 
 // --set a.b.c=value: the value parsed as YAML, loaded like a platform file.
 void apply_setting(platform_config& config, const std::string& spec) {
@@ -185,20 +180,20 @@ int run(int argc, char** argv) {
         stray = store_command_line(argc, argv, options, vm);
     } catch (const po::error& e) {
         std::cerr << "masr-sim: " << e.what() << "\nTry 'masr-sim --help'.\n";
-        return 2;
+        return exit_bad_input;
     }
     if (!stray.empty()) {
         std::cerr << "masr-sim: '" << stray
                   << "' is not an option; options start with --\nTry 'masr-sim --help'.\n";
-        return 2;
+        return exit_bad_input;
     }
     if (vm.count("help")) {
         std::cout << options << "\n";
-        return 0;
+        return exit_ok;
     }
     if (platform_path.empty() || workload_path.empty()) {
         std::cerr << "masr-sim: --platform and --workload are required\nTry 'masr-sim --help'.\n";
-        return 2;
+        return exit_bad_input;
     }
     if (!trace_kind.empty() && trace_kind != "vcd" && trace_kind != "perfetto")
         fail("--trace is '{}', expected vcd or perfetto", trace_kind);
@@ -251,7 +246,7 @@ int run(int argc, char** argv) {
     if (vm.count("config-only")) {  // the workload does not change the configuration
         if (config_out.empty()) fail("--config-only needs --dump-config FILE");
         write_file_atomically(config_out, [&](std::ostream& out) { config.dump(out); });
-        return 0;
+        return exit_ok;
     }
     if (vm.count("threads"))
         set_host_threads(parse_cli_number<u32>("--threads", threads_text, 1, 1024));
@@ -267,7 +262,7 @@ int run(int argc, char** argv) {
 
     // The image: compiled here or read from a file (and checked) by the simulation.
     std::vector<u8> image;
-    if (!image_path.empty()) image = read_file(image_path);
+    if (!image_path.empty()) image = read_binary_file(image_path, "a model image (--image)");
     simulation sim(config, w, steps, std::move(image), image_path);
     masr_system& system = sim.system();
     if (!balance.empty()) {
@@ -332,7 +327,7 @@ int run(int argc, char** argv) {
     }
     if (out_folder) out_folder->publish();
     if (dump_folder) dump_folder->publish();
-    return check.bit_exact ? 0 : 1;
+    return check.bit_exact ? exit_ok : exit_mismatch;
 }
 
 }  // namespace

@@ -518,6 +518,11 @@ TEST_CASE("output folders: a folder no tool wrote, a file, '.', '..' are refused
     CHECK(folder_error(".").find("cannot be '.'") != std::string::npos);
     CHECK(folder_error("..").find("cannot be '..'") != std::string::npos);
     CHECK(folder_error("").find("empty") != std::string::npos);
+    // /proc takes no new folder, whatever access() tells root: tried, not asked.
+    const std::string proc = "/proc/masr_tb_common_" + std::to_string(::getpid());
+    CHECK(folder_error(proc).find("--out") != std::string::npos);
+    CHECK(folder_error(proc).find("'/proc'") != std::string::npos);
+    CHECK_FALSE(fs::exists(proc));
     // An empty folder is fine, and so is "out/" with its trailing slash.
     fs::create_directories(root / "empty");
     CHECK(folder_error((root / "empty").string() + "/") == "no error");

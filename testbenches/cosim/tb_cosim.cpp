@@ -3,15 +3,27 @@
 // engine's copy time worked out by hand, and the example firmware end to end,
 // host-compiled and on the RV32 core: the output bit-exact with the golden
 // reference and the accelerator's cycles those masr-sim records for the same
-// run (the regression matrix, testbenches/regression); and each misprogramming case.
+// run (the regression matrix, testbenches/regression); each misprogramming
+// case; and masr-cosim's own command line, run as a process: numbers, stray
+// words, input paths and the --out folder refused before anything is
+// simulated, with the shared exit statuses.
 // One elaboration per test case (each case runs in its own process).
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "compiler/model_compiler.h"
 #include "models/common/address_map.h"
+#include "models/common/exit_codes.h"
 #include "models/common/tlm_support.h"
 #include "platforms/src/cosim_platform.h"
 #include "platforms/src/simulation.h"
@@ -506,4 +518,210 @@ TEST_CASE("cosim: an unknown host-compiled firmware is refused with the list", "
     const workload w = workload::load("workloads/tiny.yaml");
     CHECK_THROWS_WITH(cosim_platform(config, w, 0, {}, "", "native:nope"),
                       Catch::Contains("linked in: native:run_network, native:rnnoise_vad"));
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A folder of this test process's own, removed when it ends.
+fs::path cli_scratch() {
+    static const struct scratch {
+        fs::path dir = fs::temp_directory_path() / ("masr_tb_cosim_" + std::to_string(::getpid()));
+        scratch() {
+            fs::remove_all(dir);
+            fs::create_directories(dir);
+        }
+        ~scratch() {
+            std::error_code ignored;
+            fs::remove_all(dir, ignored);
+        }
+    } s;
+    return s.dir;
+}
+
+struct cli_run {
+    int status = -1;
+    std::string output;  // stdout and stderr
+    double seconds = 0;
+};
+
+// masr-cosim in its own process, as a user or a script runs it.
+cli_run run_cosim(const std::string& arguments) {
+    const fs::path log = cli_scratch() / "cosim.log";
+    const std::string command =
+        std::string(MASR_COSIM_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
+    const auto start = std::chrono::steady_clock::now();
+    const int status = std::system(command.c_str());
+    cli_run r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(log);
+    r.output = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+std::string file_text(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::set<std::string> names_in(const fs::path& dir) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+}
+
+const std::string cosim_base =
+    "--platform platforms/iot.yaml --workload workloads/tiny.yaml --firmware native:run_network ";
+
+// A refusal of bad input: exit status 2, the message, and nothing simulated
+// (the firmware's report line comes after the run), promptly.
+cli_run check_refused(const std::string& arguments, const std::string& message) {
+    INFO("masr-cosim " << arguments);
+    const cli_run r = run_cosim(arguments);
+    INFO(r.output);
+    CHECK(r.status == exit_bad_input);
+    CHECK(r.output.find("masr-cosim: " + message) != std::string::npos);
+    CHECK(r.output.find("exit code") == std::string::npos);
+    CHECK(r.output.find("cycles") == std::string::npos);
+    CHECK(r.seconds < 2.0);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("masr-cosim: command-line numbers follow the one number rule, stray words are refused",
+          "[unit][cosim]") {
+    const std::pair<const char*, const char*> cases[] = {
+        // boost read -1 as 4294967295 steps, and refused 1e99 and nan without a range.
+        {"--steps -1", "--steps is '-1' (negative), expected an integer from 0 to 4294967295"},
+        {"--steps -12", "--steps is '-12' (negative)"},
+        {"--steps 1e99", "--steps is '1e99' (not an integer), expected an integer from 0 to"},
+        {"--steps 1e3", "--steps is '1e3' (not an integer)"},
+        {"--steps nan", "--steps is 'nan' (not a number), expected an integer"},
+        {"--steps NaN", "--steps is 'NaN' (not a number)"},
+        {"--steps inf", "--steps is 'inf' (infinite)"},
+        {"--steps 3.5", "--steps is '3.5' (not an integer)"},
+        {"--steps 99999999999", "--steps is '99999999999' (too large for a 32-bit unsigned"},
+        {"--steps 010", "--steps is '010'"},
+        // --test -1 ran the firmware with boot word 4294967295.
+        {"--test -1", "--test is '-1' (negative), expected an integer from 0 to 4294967295"},
+        {"--test 4294967296", "--test is '4294967296' (too large for a 32-bit unsigned"},
+        {"--test nan", "--test is 'nan' (not a number)"},
+        {"--test 1e99", "--test is '1e99' (not an integer)"},
+        // Stray words were ignored: the run went on as if they were not there.
+        {"stray", "'stray' is not an option; options start with --"},
+        {"--steps 3 extra", "'extra' is not an option; options start with --"},
+        {"--test 1 2", "'2' is not an option"},
+    };
+    for (const auto& [arguments, message] : cases) check_refused(cosim_base + arguments, message);
+}
+
+TEST_CASE(
+    "masr-cosim checks --out before it simulates: a file, a file's sub-folder, an "
+    "unwritable place, a folder it did not write",
+    "[unit][cosim]") {
+    const fs::path parent = cli_scratch() / "out_refused";
+    fs::remove_all(parent);
+    fs::create_directories(parent / "mine");
+    std::ofstream(parent / "afile") << "keep";
+    std::ofstream(parent / "mine" / "notes.txt") << "keep";
+    const std::string afile = (parent / "afile").string();
+    const std::string mine = (parent / "mine").string();
+    const std::string proc = "/proc/masr_tb_cosim_" + std::to_string(::getpid());
+    check_refused(cosim_base + "--out " + afile,
+                  "--out '" + afile + "' is a file, expected a folder");
+    check_refused(cosim_base + "--out " + afile + "/run",
+                  "--out: cannot create folder '" + afile + "': Not a directory");
+    check_refused(cosim_base + "--out " + afile + "/deeper/run", "--out: cannot create folder");
+    // access() grants root any folder; /proc refuses a new folder all the same.
+    // (As another user access() already refuses it.)
+    const std::string proc_message = ::geteuid() == 0
+                                         ? "--out '" + proc + "': cannot create a folder in '/proc'"
+                                         : std::string("--out: cannot write in folder '/proc'");
+    check_refused(cosim_base + "--out " + proc, proc_message);
+    check_refused(cosim_base + "--out " + proc + "/run",
+                  "--out: cannot create folder '" + proc + "'");
+    check_refused(cosim_base + "--out " + mine,
+                  "--out '" + mine + "' holds 'notes.txt', which no masr tool wrote");
+    check_refused(cosim_base + "--out .", "--out '.': a run replaces its output folder whole");
+    if (::geteuid() != 0) {  // root writes anywhere
+        const fs::path locked = parent / "locked";
+        fs::create_directories(locked);
+        ::chmod(locked.c_str(), 0555);
+        check_refused(cosim_base + "--out " + (locked / "run").string(),
+                      "--out: cannot write in folder '" + locked.string() + "'");
+        ::chmod(locked.c_str(), 0755);
+        fs::remove(locked);
+    }
+    CHECK_FALSE(fs::exists(proc));
+    CHECK(file_text(parent / "afile") == "keep");
+    CHECK(file_text(parent / "mine" / "notes.txt") == "keep");
+    // No stats.json, no staging folder, nothing beside what was there.
+    CHECK(names_in(parent) == std::set<std::string>{"afile", "mine"});
+    CHECK(names_in(parent / "mine") == std::set<std::string>{"notes.txt"});
+}
+
+TEST_CASE("masr-cosim: a directory or a missing file where a file is expected is refused by name",
+          "[unit][cosim]") {
+    const fs::path dir = cli_scratch() / "a_folder";
+    fs::create_directories(dir);
+    const std::string d = dir.string();
+    const std::string tiny = "--workload workloads/tiny.yaml ";
+    const std::string iot = "--platform platforms/iot.yaml ";
+    const std::string native = "--firmware native:run_network ";
+    check_refused(cosim_base + "--image " + d,
+                  d + ": is a directory, expected a model image (--image)");
+    check_refused(cosim_base + "--image " + d + "/none.img",
+                  d + "/none.img: cannot open (No such file or directory), expected a model "
+                      "image (--image)");
+    check_refused(iot + tiny + "--firmware " + d,
+                  d + ": is a directory, expected an RV32 ELF file or native:NAME (--firmware)");
+    check_refused(iot + tiny + "--firmware " + d + "/none.elf",
+                  d + "/none.elf: cannot open (No such file or directory), expected an RV32 ELF");
+    check_refused(cosim_base + "--input " + d,
+                  d + ": is a directory, expected a .npy file (--input)");
+    check_refused("--platform " + d + " " + tiny + native,
+                  d + ": is a directory, expected a platform file (--platform)");
+    check_refused(iot + "--workload " + d + " " + native,
+                  d + ": is a directory, expected a workload YAML file (--workload)");
+    CHECK(names_in(dir).empty());
+}
+
+TEST_CASE(
+    "masr-cosim --out: the set appears whole and replaces an earlier run's, and --help lists "
+    "the exit statuses",
+    "[unit][cosim]") {
+    const fs::path parent = cli_scratch() / "out_written";
+    fs::remove_all(parent);
+    const fs::path dir = parent / "run";
+    cli_run r = run_cosim(cosim_base + "--out " + dir.string());
+    INFO(r.output);
+    REQUIRE(r.status == exit_ok);
+    CHECK(names_in(dir) == std::set<std::string>{".masr-output", "stats.json", "summary.csv"});
+    const nlohmann::json stats = nlohmann::json::parse(file_text(dir / "stats.json"));
+    CHECK(stats["check"]["bit_exact"] == true);
+    CHECK(stats["cosim"]["exit_code"] == 0);
+    // An earlier run's folder is replaced whole: a file of the earlier set is gone.
+    std::ofstream(dir / "trace.json") << "earlier";
+    r = run_cosim(cosim_base + "--steps 4 --out " + dir.string());
+    REQUIRE(r.status == exit_ok);
+    CHECK(names_in(dir) == std::set<std::string>{".masr-output", "stats.json", "summary.csv"});
+    const std::string four_steps = file_text(dir / "stats.json");
+    CHECK(nlohmann::json::parse(four_steps)["summary"]["steps"] == 4);
+    // A misprogramming case writes no set: the folder keeps the previous one.
+    r = run_cosim(cosim_base + "--test 1 --out " + dir.string());
+    CHECK(r.status == exit_ok);
+    CHECK(file_text(dir / "stats.json") == four_steps);
+    CHECK(names_in(parent) == std::set<std::string>{"run"});  // no staging folder left
+
+    r = run_cosim("--help");
+    CHECK(r.status == exit_ok);
+    for (const char* text : {"Exit status:", "1 a non-zero", "2 bad input", "3 internal error",
+                             "130 or 143", "--out DIR", "--test N"})
+        CHECK(r.output.find(text) != std::string::npos);
+    r = run_cosim("--platform platforms/iot.yaml");
+    CHECK(r.status == exit_bad_input);
+    CHECK(r.output.find("--platform, --workload and --firmware are required") != std::string::npos);
 }

@@ -181,6 +181,12 @@ TEST_CASE("masr-sim explains its options and rejects bad ones", "[unit][platform
     CHECK(run_sim("--platform platforms/iot.yaml --workload workloads/ds2_birnn.yaml --steps 1",
                   &out) == 2);
     CHECK(out.find("does not fit") != std::string::npos);
+    // A folder given as the image used to fail in the read, as an internal error.
+    const std::string folder = scratch_dir().string();
+    CHECK(run_sim("--platform platforms/iot.yaml --workload workloads/tiny.yaml --image " + folder,
+                  &out) == 2);
+    CHECK(out.find(folder + ": is a directory, expected a model image (--image)") !=
+          std::string::npos);
 }
 
 TEST_CASE("masr-sim writes stats.json, summary.csv, traces and the used configuration",
@@ -391,6 +397,16 @@ TEST_CASE("masr-sim checks its output folders before it simulates", "[unit][plat
                   &out) == 2);
     CHECK(out.find("--dump '" + (mine / "notes.txt").string() + "' is a file, expected a folder") !=
           std::string::npos);
+    // A place access() lets root write in but that takes no new folder: refused
+    // before the run too, not when the outputs are written seconds later.
+    const std::string proc = "/proc/masr_tb_platforms_" + std::to_string(::getpid());
+    CHECK(run_sim("--platform platforms/datacenter.yaml --workload workloads/ds2_birnn.yaml "
+                  "--quiet --out " +
+                      proc,
+                  &out) == 2);
+    CHECK(out.find("cycles") == std::string::npos);
+    CHECK(out.find("masr-sim: --out") != std::string::npos);
+    CHECK(out.find("'/proc'") != std::string::npos);
 }
 
 TEST_CASE("output CRC-32: the standard check value, and one changed value changes it",

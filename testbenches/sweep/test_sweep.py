@@ -2,14 +2,18 @@
 """masr-sweep on tiny sweeps: the database rows (axes, figures, stats, key),
 a failing point recorded without stopping the sweep, a re-run skipping
 finished points, a sweep killed half-way resumed with no lost or duplicated
-rows, the Slurm array script's content and its worker path run locally
-giving the same rows as a local run, and the report rendering in headless
-Chromium.
+rows, SIGINT and SIGTERM stopping a sweep with one line, 130 or 143 and
+nothing half-done (also when SIGINT was ignored by the parent, as in a
+shell's background job, and when a Ctrl-C reaches the simulations too), a
+simulation stopped from elsewhere not recorded as a failure, the Slurm array
+script's content and its worker path run locally giving the same rows as a
+local run, and the report rendering in headless Chromium.
 
 Usage: testbenches/sweep/test_sweep.py [--sim build/bin/masr-sim] [--only NAME]"""
 import argparse
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -129,6 +133,23 @@ def test_rows_failure_resume(tmp, sim):
     return db
 
 
+def wait_for_rows(proc, db, rows, seconds=120):
+    """Until the running sweep has written `rows` rows (or ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if os.path.exists(db):
+            con = sqlite3.connect(db)
+            try:
+                count = con.execute("SELECT count(*) FROM points").fetchone()[0]
+            except sqlite3.Error:  # not created yet
+                count = 0
+            finally:
+                con.close()  # an open reader would keep the sweep's -wal file
+            if count >= rows:
+                return
+
+
 def test_killed_and_resumed(tmp, sim):
     spec = os.path.join(tmp, "slow.yaml")
     with open(spec, "w") as f:
@@ -136,19 +157,7 @@ def test_killed_and_resumed(tmp, sim):
     db = os.path.join(tmp, "slow.db")
     proc = subprocess.Popen(["/usr/bin/python3", TOOL, spec, "--db", db, "--jobs", "1", "--sim", sim],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    count = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        if os.path.exists(db):
-            try:
-                con = sqlite3.connect(db)
-                count = con.execute("SELECT count(*) FROM points").fetchone()[0]
-                con.close()
-            except sqlite3.Error:
-                count = 0
-            if count >= 2:
-                break
+    wait_for_rows(proc, db, 2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     before = rows_of(db)
@@ -164,6 +173,90 @@ def test_killed_and_resumed(tmp, sim):
     expect(len(after) == 6 and all(after[k] == v for k, v in before.items()),
            "after it every point has exactly one row, the earlier ones untouched")
     return spec, db
+
+
+def sims_left(sim, folder):
+    """masr-sim processes still running with their files in folder (this sweep's)."""
+    time.sleep(0.3)
+    return subprocess.run(["pgrep", "-f", f"^{re.escape(sim)} .*{re.escape(folder)}/"], capture_output=True,
+                          text=True).stdout.split()
+
+
+def test_stopped_by_signal(tmp, sim):
+    spec = os.path.join(tmp, "stop.yaml")
+    with open(spec, "w") as f:
+        f.write(SLOW.replace("slow_test", "stop_test"))
+    # (signal, to the whole process group as a terminal's Ctrl-C, SIGINT ignored by the parent)
+    for signum, group, ignored in ((signal.SIGINT, False, True), (signal.SIGINT, True, False),
+                                   (signal.SIGTERM, False, False), (signal.SIGTERM, True, False)):
+        name = signal.Signals(signum).name
+        how = f"{name}{' to the process group' if group else ''}{' (SIGINT ignored by the parent)' if ignored else ''}"
+        db = os.path.join(tmp, f"stop_{name}_{int(group)}.db")
+        private_tmp = os.path.join(tmp, f"tmp_{name}_{int(group)}")
+        os.makedirs(private_tmp)
+        preexec = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignored else None
+        proc = subprocess.Popen(["/usr/bin/python3", TOOL, spec, "--db", db, "--jobs", "2", "--sim", sim],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, TMPDIR=private_tmp), start_new_session=True,
+                                preexec_fn=preexec)
+        wait_for_rows(proc, db, 1)
+        running = proc.poll() is None
+        start = time.monotonic()
+        for _ in range(2):  # a second signal while it stops changes nothing
+            if group:
+                os.killpg(proc.pid, signum)
+            else:
+                proc.send_signal(signum)
+            time.sleep(0.02)
+        _, err = proc.communicate(timeout=60)
+        took = time.monotonic() - start
+        lines = err.strip().splitlines()
+        expect(running and proc.returncode == 128 + signum,
+               f"{how} stops the sweep with exit {128 + signum} (exit {proc.returncode}, {took:.2f} s)")
+        expect(lines and lines[-1] == f"masr-sweep: stopped by {name}; every finished point is in the database, "
+                                      "a re-run resumes" and "Traceback" not in err,
+               f"{how}: one line says so ({lines[-1] if lines else ''!r})")
+        rows = rows_of(db)
+        expect(1 <= len(rows) < 6 and all(r["status"] == "done" for r in rows.values()),
+               f"{how}: the finished points are rows, no stopped simulation is a failed row "
+               f"({sorted(r['status'] for r in rows.values())})")
+        expect(not os.listdir(private_tmp), f"{how}: no temporary folder or staging folder is left "
+                                            f"({os.listdir(private_tmp)})")
+        expect(not sims_left(sim, private_tmp), f"{how}: no masr-sim outlives the sweep")
+        expect(not [n for n in os.listdir(tmp) if n.startswith(os.path.basename(db)) and n != os.path.basename(db)],
+               f"{how}: the database is closed (no -wal or -journal file beside it)")
+    resumed = sweep([spec, "--db", db, "--jobs", "2"], sim)
+    expect(resumed.returncode == 0 and len(rows_of(db)) == 6 and f"{len(rows)} already in the database" in resumed.stderr,
+           "a re-run after the stop runs the rest")
+
+    # A simulation stopped from elsewhere: its point is no failure, the sweep goes on and exits 1.
+    # (A simulation that ends between being found and the kill spoils an attempt: then once more.)
+    for attempt in range(3):
+        db = os.path.join(tmp, f"stop_child_{attempt}.db")
+        proc = subprocess.Popen(["/usr/bin/python3", TOOL, spec, "--db", db, "--jobs", "1", "--sim", sim],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for_rows(proc, db, 1)
+        killed = False
+        while proc.poll() is None and not killed:
+            children = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", f"^{re.escape(sim)} .* --out "],
+                                      capture_output=True, text=True).stdout.split()
+            for child in children:
+                try:
+                    os.kill(int(child), signal.SIGTERM)
+                    killed = True
+                    break
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+        _, err = proc.communicate(timeout=120)
+        rows = rows_of(db)
+        if not (killed and proc.returncode == 0 and len(rows) == 6):
+            break
+    expect(killed and proc.returncode == 1 and len(rows) == 5 and all(r["status"] == "done" for r in rows.values()),
+           f"a masr-sim stopped by SIGTERM from elsewhere is not recorded; the sweep goes on and exits 1 "
+           f"(exit {proc.returncode}, {len(rows)} rows)")
+    expect("masr-sim was stopped by a signal (exit 143); not recorded, a re-run runs it" in err,
+           "and says which point it was")
 
 
 def test_slurm_script_and_worker(tmp, sim, spec, local_db):
@@ -235,6 +328,7 @@ def main():
         test_bad_input(tmp, sim)
         tiny_db = test_rows_failure_resume(tmp, sim)
         slow_spec, slow_db = test_killed_and_resumed(tmp, sim)
+        test_stopped_by_signal(tmp, sim)
         test_slurm_script_and_worker(tmp, sim, slow_spec, slow_db)
         test_report(tmp, sim, tiny_db)
     print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
