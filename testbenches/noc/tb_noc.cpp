@@ -831,7 +831,7 @@ struct peer_bench {
 
 }  // namespace
 
-TEST_CASE("tiles send to tiles and to the control node; reads return to their requester",
+TEST_CASE("tiles send to tiles and to the control node, reads return to their requester",
           "[unit][noc]") {
     // 4x4 mesh, hop 2, links of 4 bytes, header 8.
     noc_params p;

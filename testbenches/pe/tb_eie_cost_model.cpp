@@ -38,7 +38,7 @@ TEST_CASE("EIE queues of depth 1 stall the broadcast on every busy PE", "[unit][
     CHECK(s.held_broadcasts == 2);
 }
 
-TEST_CASE("EIE: an empty column costs its pop; late PEs and late activations", "[unit][eie]") {
+TEST_CASE("EIE: an empty column costs its pop, late PEs and late activations", "[unit][eie]") {
     eie_timing t;  // depth 8: no holds here
     // Two columns, PE 0 has entries only in the second, PE 1 none at all.
     const std::vector<u32> work = {0, 0, 4, 0};
