@@ -46,14 +46,21 @@ void install_interrupt_handlers(const char* tool) {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-output_critical_section::output_critical_section() {
+namespace {
+unsigned deferrals = 0;
+sigset_t mask_before_deferral;
+}  // namespace
+
+void defer_stop_signals() {
+    if (deferrals++ > 0) return;
     const sigset_t block = stop_signals();
-    sigprocmask(SIG_BLOCK, &block, &saved_);
+    sigprocmask(SIG_BLOCK, &block, &mask_before_deferral);
 }
 
-output_critical_section::~output_critical_section() {
+void release_stop_signals() {
+    if (deferrals == 0 || --deferrals > 0) return;
     // A signal that arrived meanwhile is delivered here, after the publish.
-    sigprocmask(SIG_SETMASK, &saved_, nullptr);
+    sigprocmask(SIG_SETMASK, &mask_before_deferral, nullptr);
 }
 
 }  // namespace masr

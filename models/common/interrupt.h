@@ -11,16 +11,20 @@ namespace masr {
 // name must outlive the process (a string literal).
 void install_interrupt_handlers(const char* tool);
 
-// Defers SIGINT and SIGTERM while alive; nestable.
+// SIGINT and SIGTERM wait while any deferral is held (counted, so holders
+// may end in any order: two output folders publish one after the other). A
+// signal that came meanwhile stops the tool when the last one is released.
+// The tools write their outputs from the main thread only.
+void defer_stop_signals();
+void release_stop_signals();
+
+// A deferral for a scope; nestable.
 class output_critical_section {
 public:
-    output_critical_section();
-    ~output_critical_section();
+    output_critical_section() { defer_stop_signals(); }
+    ~output_critical_section() { release_stop_signals(); }
     output_critical_section(const output_critical_section&) = delete;
     output_critical_section& operator=(const output_critical_section&) = delete;
-
-private:
-    sigset_t saved_;
 };
 
 }  // namespace masr

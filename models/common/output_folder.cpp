@@ -111,9 +111,11 @@ output_folder::output_folder(std::string target, std::string option)
 }
 
 output_folder::~output_folder() {
-    if (published_ || staging_.empty()) return;
-    std::error_code ignored;
-    fs::remove_all(staging_, ignored);
+    if (!published_ && !staging_.empty()) {
+        std::error_code ignored;
+        fs::remove_all(staging_, ignored);
+    }
+    if (deferring_) release_stop_signals();
 }
 
 bool output_folder::contains(const std::string& path, std::string& relative) const {
@@ -128,6 +130,10 @@ bool output_folder::contains(const std::string& path, std::string& relative) con
 std::string output_folder::path(const std::string& relative) {
     if (published_) fail("internal: {} '{}' was already published", option_, target_);
     if (staging_.empty()) {
+        // From the first file of the set to its publication a signal waits,
+        // so that a stop never leaves a staging folder behind.
+        defer_stop_signals();
+        deferring_ = true;
         staging_ = (fs::path(parent_) / ("." + fs::path(target_).filename().string() + ".staging." +
                                          temporary_suffix()))
                        .string();
@@ -173,6 +179,7 @@ void output_folder::publish() {
             std::error_code ignored;
             fs::remove_all(retired, ignored);
             published_ = true;
+            end_deferral();
             return;
         }
         std::error_code ignored;
@@ -181,6 +188,13 @@ void output_folder::publish() {
         fail("{}: cannot publish '{}': {}", option_, target_, std::strerror(errno));
     }
     published_ = true;
+    end_deferral();
+}
+
+void output_folder::end_deferral() {
+    if (!deferring_) return;
+    deferring_ = false;
+    release_stop_signals();
 }
 
 }  // namespace masr

@@ -40,6 +40,8 @@ public:
     static const char* marker_name() { return ".masr-output"; }
 
 private:
+    void end_deferral();
+    bool deferring_ = false;  // stop signals wait from the staging folder to the publish
     std::string target_, option_, parent_, staging_;
     bool published_ = false;
 };

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include "models/common/exit_codes.h"
 #include "models/common/file_check.h"
 #include "models/common/host_threads.h"
+#include "models/common/interrupt.h"
 #include "models/common/number.h"
 #include "models/common/output_folder.h"
 #include "models/common/property.h"
@@ -493,6 +495,55 @@ TEST_CASE("output folders: a set appears whole and replaces the previous set who
     std::set<std::string> names;
     for (const auto& e : fs::directory_iterator(root)) names.insert(e.path().filename().string());
     CHECK(names == std::set<std::string>{"run"});
+}
+
+TEST_CASE("output folders: SIGTERM while two sets are written stops the tool after both publish",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("signal");
+    const std::string out = (root / "run").string(), dump = (root / "dump").string();
+    const pid_t child = ::fork();
+    if (child == 0) {
+        install_interrupt_handlers("tb_common");
+        output_folder a(out, "--out");
+        output_folder b(dump, "--dump");
+        std::ofstream(a.path("stats.json")) << "a";
+        std::ofstream(b.path("l1.npy")) << "b";
+        ::raise(SIGTERM);  // waits: both sets are being written
+        a.publish();       // b still holds its deferral: the signal still waits
+        b.publish();       // delivered here
+        ::_exit(0);        // not reached
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 143);
+    CHECK(read_text(root / "run" / "stats.json") == "a");
+    CHECK(read_text(root / "dump" / "l1.npy") == "b");
+    // No staging folder left beside them.
+    for (const auto& e : fs::directory_iterator(root))
+        CHECK(e.path().filename().string().rfind(".", 0) != 0);
+}
+
+TEST_CASE("output folders: SIGINT while a set is written leaves no staging folder",
+          "[unit][common]") {
+    const fs::path root = fresh_dir("signal_unpublished");
+    const pid_t child = ::fork();
+    if (child == 0) {
+        install_interrupt_handlers("tb_common");
+        {
+            output_folder a((root / "run").string(), "--out");
+            std::ofstream(a.path("stats.json")) << "a";
+            ::raise(SIGINT);
+            // A failure before the publish: the destructor removes the
+            // staging folder, then the signal stops the tool.
+        }
+        ::_exit(0);  // not reached
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    CHECK(fs::is_empty(root));
 }
 
 TEST_CASE("output folders: a set that is not published leaves nothing", "[unit][common]") {
