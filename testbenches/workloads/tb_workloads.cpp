@@ -532,6 +532,27 @@ TEST_CASE("sources: unknown, later, itself", "[unit][workloads]") {
                                "or an earlier layer");
 }
 
+TEST_CASE("names: workload and layer names that could leave an output folder are refused",
+          "[unit][workloads]") {
+    temp_dir dir;
+    const std::string f = dir.file("bad.yaml");
+    const std::string expected =
+        "expected a name without '/', '\\' or NUL that is not '.' or '..' (names become file "
+        "names)";
+    for (const char* name : {"../evil", "a/b", "..", ".", "a\\\\b", "/abs"}) {
+        INFO(name);
+        dir.write("bad.yaml", with_line(1, fmt::format("name: \"{}\"", name)));
+        CHECK_THAT(load_error(f),
+                   Catch::StartsWith(f + ":1: name is '") && Catch::EndsWith(expected));
+        dir.write("bad.yaml", with_line(21, fmt::format("  - name: \"{}\"", name)));
+        CHECK_THAT(load_error(f),
+                   Catch::StartsWith(f + ":21: layers[1]: name is '") && Catch::EndsWith(expected));
+    }
+    // Dots and dashes inside a name are fine.
+    dir.write("bad.yaml", with_line(21, "  - name: l2.v1-final"));
+    CHECK(load_error(f).find("names become file names") == std::string::npos);
+}
+
 TEST_CASE("names: duplicate, reserved, missing keys, unknown keys, bad types",
           "[unit][workloads]") {
     temp_dir dir;

@@ -31,6 +31,19 @@ struct enum_names<weight_layout> {
 
 namespace {
 
+// Workload and layer names become file names (--dump's <layer>.npy, sweep
+// folders): one that could leave its folder is refused where it is written.
+void check_file_name_part(const std::string& name, const std::string& where,
+                          const std::string& field) {
+    const bool bad = name == "." || name == ".." ||
+                     name.find_first_of(std::string("/\\\0", 3)) != std::string::npos;
+    if (bad)
+        fail(
+            "{}: {} is '{}', expected a name without '/', '\\' or NUL that is not '.' or "
+            "'..' (names become file names)",
+            where, field, name);
+}
+
 constexpr u32 u32_max = std::numeric_limits<u32>::max();
 // Largest matrix the model accepts: the tile-local address space is 32 bits
 // and a weight takes at least one byte of it.
@@ -360,6 +373,7 @@ public:
                 q.weight_bits.get() + q.activation_bits.get());
 
         w_.name = top.name.get();
+        check_file_name_part(w_.name, top.name.where(), "name");
         w_.sequence_length = top.sequence_length;
         w_.frame_period = top.frame_period;
         w_.input_size = top.input_size;
@@ -464,6 +478,7 @@ private:
                 "{}: {}name is '{}', expected a non-empty name other than 'input' (the network "
                 "input)",
                 p.name.where(), path + ": ", d.name);
+        check_file_name_part(d.name, p.name.where(), path + ": name");
         const int existing = w_.find_layer(d.name);
         if (existing >= 0)
             fail("{}: layer name '{}' is already used by the layer at line {}", p.name.where(),
