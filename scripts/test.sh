@@ -3,7 +3,7 @@
 # then check the C++ formatting (scripts/check_format.sh). JUnit XML of every
 # ctest run goes to $JUNIT_DIR (default build/junit): ctest.xml, and
 # ctest-sanitize.xml for the sanitizer pass.
-# With CI=true it also fuzzes each parser for 12 s (scripts/fuzz.sh) when
+# With CI=true it also fuzzes each parser for 8 s (scripts/fuzz.sh) when
 # FUZZ_IN_CI is not 0, and runs the suite under ASan+UBSan when
 # SANITIZE_IN_CI is not 0, and the host-thread tests under ThreadSanitizer
 # when TSAN_IN_CI is not 0.
@@ -20,8 +20,8 @@ echo "test: JUnit XML in $junit_dir/ctest.xml" >&2
 "$root/scripts/check_format.sh" || status=1
 [ $status -eq 0 ] || exit $status
 if [ "${CI:-}" = "true" ] && [ "${FUZZ_IN_CI:-1}" != "0" ]; then
-  echo "test: fuzzing the workload, platform, .npy, model-image and register inputs, 12 s each" >&2
-  "$root/scripts/fuzz.sh" --time 12
+  echo "test: fuzzing the workload, platform, .npy, model-image and register inputs, 8 s each" >&2
+  "$root/scripts/fuzz.sh" --time 8
 fi
 if [ "${CI:-}" = "true" ] && [ "${SANITIZE_IN_CI:-1}" != "0" ]; then
   echo "test: running the suite again under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
