@@ -91,7 +91,6 @@ public:
     bool finished() const { return finished_; }
     const model_image& image() const { return image_; }
     u32 steps() const { return steps_; }
-    u32 first_step() const { return first_step_; }
     u64 load_cycles() const { return start_cycle_; }  // from time 0 to the start
     u64 start_cycle() const { return start_cycle_; }
     u64 end_cycle() const { return end_.cycle; }

@@ -84,7 +84,8 @@ int run(int argc, char** argv) {
         "boot word TEST (0 to 4294967295) for firmware/examples/run_network.c: a "
         "misprogramming case to run instead of the network (1 reserved bits, 2 read-only, 3 "
         "corrupt image, 4 bad buffer, 5 start while busy, 6 DMA to an unmapped address, 7 abort "
-        "in the middle of a run)")(
+        "in the middle of a run then a restart, 8 two jobs in a row, 9 a job that skips a step, "
+        "10 the sequence in two jobs, the second continuing the first)")(
         "out", po::value(&out_dir)->value_name("DIR"),
         "write DIR/stats.json (every counter, the run's summary, the CPU's figures, the check) "
         "and DIR/summary.csv when the firmware ran the network and exited 0. DIR holds one run: "

@@ -56,17 +56,16 @@ public:
     u64 effectual_macs() const override;
     u64 dram_bytes() const override { return config.dram.size; }
 
-private:
-    u64 all_effectual_macs() const;
-    u64 macs_before_run_ = 0;  // the PEs' counters count every run
-
-public:
     // Places the image at DRAM address `at` (debug transport: no simulated
     // time; a DMA engine does it in co-simulation) and programs the sequencer.
     void load_image(const std::vector<u8>& image, u64 at, u32 steps);
     // Writes into / reads from the control node's address space without time.
     void debug_write(u64 address, const u8* data, u64 bytes);
     void debug_read(u64 address, u8* data, u64 bytes);
+
+private:
+    u64 all_effectual_macs() const;
+    u64 macs_before_run_ = 0;  // the PEs' counters count every run
 };
 
 }  // namespace masr

@@ -48,14 +48,13 @@ const sc_time clock_period(1.25, sc_core::SC_NS);
 struct fake_accelerator : sc_core::sc_module, run_control_if {
     SC_HAS_PROCESS(fake_accelerator);
     explicit fake_accelerator(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
-    void start_run(u64 address, u32 first, u32 s) override {
-        first_step = first;
+    void start_run(u64 address, u32, u32 s) override {
         started_address = address;
         steps = s;
         ++starts;
         start_event.notify(sc_core::SC_ZERO_TIME);
     }
-    void reset_run() override { ++resets; }
+    void reset_run() override {}
     const sc_core::sc_event& run_ended() const override { return ended; }
     std::string run_fault() const override { return ""; }
     u64 run_cycles() const override { return 1000; }
@@ -69,9 +68,8 @@ struct fake_accelerator : sc_core::sc_module, run_control_if {
     }
     sc_core::sc_event start_event, ended;
     u64 started_address = ~u64{0};
-    u32 steps = 0, first_step = 0;
+    u32 steps = 0;
     int starts = 0;
-    int resets = 0;
 };
 
 // The DMA side, faked: a log of the copies, each taking 10 cycles, with the
