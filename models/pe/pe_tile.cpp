@@ -9,6 +9,7 @@
 #include "models/common/error.h"
 #include "models/common/tlm_support.h"
 #include "models/compressor/compress_extension.h"
+#include "models/encoding/masked_dot.h"
 
 namespace masr {
 
@@ -433,7 +434,8 @@ bool pe_tile::read_activations(slot_state& slot, const pe_pass& p, u64 issue, st
 
 bool pe_tile::accumulate_part(const u8* block, u64 block_bytes, u64& at, u32 length,
                               u32 value_bytes, const sparse_vector& a,
-                              const std::vector<u32>& a_prefix, i64& sum, std::string& why) {
+                              const std::vector<u32>& a_prefix, const i16* dense, i64& sum,
+                              std::string& why) {
     const unsigned words = masr::mask_words(length);
     if (at + u64{words} * 8 > block_bytes) {
         why = fmt::format("row part at byte {} runs past the {}-byte block", at, block_bytes);
@@ -466,10 +468,14 @@ bool pe_tile::accumulate_part(const u8* block, u64 block_bytes, u64& at, u32 len
     i64 s = 0;
     u32 nnz = 0;
     if (value_bytes == 1) {
-        nnz = for_each_effectual_word(wm, a.mask.data(), a_prefix.data(), words, word,
-                                      [&](std::size_t wi, std::size_t ai) {
-                                          s += i64{static_cast<i8>(values[wi])} * av[ai];
-                                      });
+        // The front end's per-word counts for the timing, then the row's
+        // arithmetic in one branch-free kernel (the same sum, bit for bit).
+        const u64* am = a.mask.data();
+        for (unsigned k = 0; k < words; ++k) {
+            word(k, static_cast<u32>(__builtin_popcountll(wm[k] & am[k])));
+            nnz += static_cast<u32>(__builtin_popcountll(wm[k]));
+        }
+        s = masked_dot_i8(wm, values, dense, words);
     } else {
         nnz = for_each_effectual_word(
             wm, a.mask.data(), a_prefix.data(), words, word, [&](std::size_t wi, std::size_t ai) {
@@ -569,10 +575,12 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
     const u64 words_max = u64{rows_total} * masr::mask_words(length);
     if (word_pairs_.size() < words_max) word_pairs_.resize(words_max);
     const bool dense_rows = s.weights == weight_format::dense;
-    if (dense_rows) {
-        dense_act_.resize(length);
-        a.decode(dense_act_.data());
-    }
+    // Dense rows read the activations by position; masked rows of 8-bit
+    // weights too (masked_dot_i8), whole mask words of them, zero-padded.
+    const std::size_t padded = u64{masr::mask_words(std::max(length, a.length))} * mask_word_bits;
+    dense_act_.resize(padded);
+    a.decode(dense_act_.data());
+    std::fill(dense_act_.begin() + a.length, dense_act_.end(), i16{0});
     word_pairs_used_ = 0;
     row_refs_.clear();
     for (u32 pe = 0; pe < pes_; ++pe) {
@@ -604,7 +612,7 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
             if (!(dense_rows ? accumulate_dense_part(block, b.bytes, at, length, slot.weight_bytes,
                                                      a, sum, why)
                              : accumulate_part(block, b.bytes, at, length, slot.weight_bytes, a,
-                                               prefix, sum, why)))
+                                               prefix, dense_act_.data(), sum, why)))
                 return (why = fmt::format("PE {}'s {} block at 0x{:x}, row {}: {}", pe,
                                           to_string(p.pass), b.sram_address, b.first_row + i, why)),
                        false;

@@ -287,11 +287,12 @@ private:
     // returns false when a read fails.
     bool read_vector(u64 address, u32 length, const vector_codec& codec, u64 start,
                      sparse_vector& v, u64& mask_done, u64& values_done, std::string& why);
-    // Accumulates one encoded part at `at` against activation vector a;
-    // records its per-word effectual pairs.
+    // Accumulates one encoded part at `at` against activation vector a
+    // (also given dense, zero-padded to whole mask words); records its
+    // per-word effectual pairs.
     bool accumulate_part(const u8* block, u64 block_bytes, u64& at, u32 length, u32 value_bytes,
-                         const sparse_vector& a, const std::vector<u32>& a_prefix, i64& sum,
-                         std::string& why);
+                         const sparse_vector& a, const std::vector<u32>& a_prefix, const i16* dense,
+                         i64& sum, std::string& why);
     void run_pe_row(u32 pe, u32 row);
     bool weight_pointer(std::string& why);
     void invalidate_weights(sc_dt::uint64, sc_dt::uint64) { weight_memory_ = nullptr; }
