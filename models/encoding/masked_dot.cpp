@@ -76,8 +76,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2"))) i64 masked_dot_
 bool host_has_avx512_vbmi2() {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512vbmi2");
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi2");
 }
 
 const bool use_avx512 = host_has_avx512_vbmi2();
