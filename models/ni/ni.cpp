@@ -36,11 +36,16 @@ ni::ni(sc_core::sc_module_name name, const ni_params& params, sc_core::sc_time c
     stats.counter("errors", errors, "requests refused (bad counter, bad doorbell)");
 }
 
+sc_core::sc_event& ni::changed_event(counter_state& c) {
+    if (!c.changed) c.changed = std::make_unique<sc_core::sc_event>();
+    return *c.changed;
+}
+
 void ni::record(u32 counter, path_stamp stamp) {
     counter_state& c = counters_[counter];
     c.pending.push_back(stamp);
     ++arrivals_counted;
-    c.changed.notify(sc_core::SC_ZERO_TIME);
+    changed_event(c).notify(sc_core::SC_ZERO_TIME);
 }
 
 void ni::doorbell(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -162,11 +167,11 @@ path_stamp ni::wait_for(u32 counter, u64 count) {
             }
             blocked = true;
             // An earlier arrival may still be registered while waiting.
-            sc_core::wait(time_of(seen, clock_) - sc_core::sc_time_stamp(), c.changed);
+            sc_core::wait(time_of(seen, clock_) - sc_core::sc_time_stamp(), changed_event(c));
             continue;
         }
         blocked = true;
-        sc_core::wait(c.changed);
+        sc_core::wait(changed_event(c));
     }
 }
 

@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <memory>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -103,8 +104,14 @@ private:
     struct counter_state {
         u64 floor = 0;                    // arrivals already consumed by the waiter
         std::vector<path_stamp> pending;  // arrivals beyond the floor, unordered
-        sc_core::sc_event changed;
+        // Made by the counter's first arrival or wait (changed_event), so
+        // that every notification and wait happens exactly as with an eager
+        // event: most counters of a large part are never used, and an event
+        // made during elaboration costs a named registration (a quarter of
+        // the start-up of a 256-tile part), one made while running does not.
+        std::unique_ptr<sc_core::sc_event> changed;
     };
+    static sc_core::sc_event& changed_event(counter_state& c);
 
     sc_core::sc_time clock_;
     u64 window_base_;
