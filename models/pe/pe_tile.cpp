@@ -577,10 +577,14 @@ bool pe_tile::compute_rows(slot_state& slot, const pe_pass& p, std::string& why)
     const bool dense_rows = s.weights == weight_format::dense;
     // Dense rows read the activations by position; masked rows of 8-bit
     // weights too (masked_dot_i8), whole mask words of them, zero-padded.
-    const std::size_t padded = u64{masr::mask_words(std::max(length, a.length))} * mask_word_bits;
-    dense_act_.resize(padded);
-    a.decode(dense_act_.data());
-    std::fill(dense_act_.begin() + a.length, dense_act_.end(), i16{0});
+    // Masked 16-bit rows index the packed activations instead.
+    if (dense_rows || slot.weight_bytes == 1) {
+        const std::size_t padded =
+            u64{masr::mask_words(std::max(length, a.length))} * mask_word_bits;
+        dense_act_.resize(padded);
+        a.decode(dense_act_.data());
+        std::fill(dense_act_.begin() + a.length, dense_act_.end(), i16{0});
+    }
     word_pairs_used_ = 0;
     row_refs_.clear();
     for (u32 pe = 0; pe < pes_; ++pe) {
