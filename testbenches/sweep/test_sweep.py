@@ -155,16 +155,19 @@ def test_killed_and_resumed(tmp, sim):
     with open(spec, "w") as f:
         f.write(SLOW)
     db = os.path.join(tmp, "slow.db")
+    # Its own TMPDIR, so that the check for left-over simulations sees only
+    # this sweep's, not those of tests running beside it (ctest -j).
+    private_tmp = os.path.join(tmp, "tmp_killed")
+    os.makedirs(private_tmp)
     proc = subprocess.Popen(["/usr/bin/python3", TOOL, spec, "--db", db, "--jobs", "1", "--sim", sim],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, TMPDIR=private_tmp))
     wait_for_rows(proc, db, 2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     before = rows_of(db)
     expect(2 <= len(before) < 6, f"the sweep was killed half-way ({len(before)} of 6 rows)")
-    time.sleep(0.3)
-    leftover = subprocess.run(["pgrep", "-f", f"--workload {ROOT}/workloads/rnnoise.yaml --tiles"],
-                              capture_output=True, text=True).stdout.split()
+    leftover = sims_left(sim, private_tmp)
     expect(not leftover, f"no masr-sim outlives the killed sweep ({leftover})")
     resumed = sweep([spec, "--db", db, "--jobs", "2"], sim)
     after = rows_of(db)
