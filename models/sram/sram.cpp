@@ -38,7 +38,11 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
       clock_period_(clock_period),
       memory_(static_cast<u8*>(std::calloc(size_, 1))),
       ports_busy_(u64{banks_} * ports_),
-      pruned_at_(banks_, ~u64{0}) {
+      pruned_at_(banks_, ~u64{0}),
+      by_word_(word_bytes_),
+      by_partition_banks_(partition_banks_),
+      by_partition_(partition_bytes_),
+      by_ports_(ports_) {
     // Parameters built in code (not loaded from YAML) are checked here too.
     params.validate();
     if (partitions_ == 0 || banks_ % partitions_ != 0 ||
@@ -115,7 +119,7 @@ u64 sram::schedule(u64 address, u64 length, u64 start_cycle, bool is_read) {
     if (partitions_ == 1) return schedule_partition(address, length, start_cycle, is_read);
     u64 finish = 0;
     while (length > 0) {
-        const u64 in_partition = partition_bytes_ - address % partition_bytes_;
+        const u64 in_partition = partition_bytes_ - by_partition_.remainder(address);
         const u64 chunk = std::min(length, in_partition);
         finish = std::max(finish, schedule_partition(address, chunk, start_cycle, is_read));
         address += chunk;
@@ -127,17 +131,20 @@ u64 sram::schedule(u64 address, u64 length, u64 start_cycle, bool is_read) {
 u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_read) {
     const u32 access_cycles = is_read ? read_cycles_ : write_cycles_;
     const u32 banks = partition_banks_;
-    const u64 partition = address / partition_bytes_;
-    const u64 offset = address % partition_bytes_;
-    const u64 first_word = offset / word_bytes_;
-    const u64 words = (offset + length - 1) / word_bytes_ - first_word + 1;
-    const u64 per_bank = words / banks;
-    const u64 extra = words % banks;
+    const u64 partition = by_partition_.quotient(address);
+    const u64 offset = by_partition_.remainder(address);
+    const u64 first_word = by_word_.quotient(offset);
+    const u64 words = by_word_.quotient(offset + length - 1) - first_word + 1;
+    const u64 per_bank = by_partition_banks_.quotient(words);
+    const u64 extra = by_partition_banks_.remainder(words);
     const u64 touched = std::min<u64>(words, banks);
     u64 finish = 0;
     const u64 now = now_cycle(clock_period_);
+    const u64 first_bank = partition * banks;
+    u64 bank_in_partition = by_partition_banks_.remainder(first_word);
     for (u64 i = 0; i < touched; ++i) {
-        const u64 bank = partition * banks + (first_word + i) % banks;
+        const u64 bank = first_bank + bank_in_partition;
+        if (++bank_in_partition == banks) bank_in_partition = 0;
         const u64 bank_words = per_bank + (i < extra ? 1 : 0);
         busy_calendar* ports = &ports_busy_[bank * ports_];
         // Time only moves forward: a bank pruned at this cycle has nothing more to forget.
@@ -147,10 +154,11 @@ u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_r
         }
         const u64 done = book_words(ports, ports_, bank_words, start_cycle);
         finish = std::max(finish, done + access_cycles);
-        busy_cycles += (bank_words + ports_ - 1) / ports_;
+        busy_cycles += by_ports_.quotient(bank_words + ports_ - 1);
     }
     const u64 most_words = per_bank + (extra > 0 ? 1 : 0);
-    const u64 idle_finish = start_cycle + access_cycles + (most_words + ports_ - 1) / ports_;
+    const u64 idle_finish =
+        start_cycle + access_cycles + by_ports_.quotient(most_words + ports_ - 1);
     conflict_cycles += finish - idle_finish;
     (is_read ? reads : writes) += words;
     return finish;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/common/busy_calendar.h"
+#include "models/common/fixed_divisor.h"
 #include "models/common/log.h"
 #include "models/common/property.h"
 #include "models/common/stats.h"
@@ -114,6 +115,11 @@ private:
     // Per bank and port (bank * ports + port): the cycles it is booked.
     std::vector<busy_calendar> ports_busy_;
     std::vector<u64> pruned_at_;  // per bank: the cycle its ports were last pruned
+    // The sizes above as divisors of addresses, for schedule_partition.
+    fixed_divisor by_word_;
+    fixed_divisor by_partition_banks_;
+    fixed_divisor by_partition_;
+    fixed_divisor by_ports_;
 };
 
 }  // namespace masr

@@ -24,6 +24,7 @@
 #include "models/common/error.h"
 #include "models/common/exit_codes.h"
 #include "models/common/file_check.h"
+#include "models/common/fixed_divisor.h"
 #include "models/common/host_threads.h"
 #include "models/common/interrupt.h"
 #include "models/common/number.h"
@@ -118,6 +119,21 @@ std::vector<std::string> split_csv_record(const std::string& line) {
 }  // namespace
 
 // ---------------------------------------------------------------- numbers
+
+TEST_CASE("fixed_divisor: quotient and remainder are those of / and %, powers of two or not",
+          "[unit][common]") {
+    const u64 top = ~u64{0};
+    for (u64 d :
+         {u64{1}, u64{2}, u64{3}, u64{8}, u64{12}, u64{1250}, u64{4096}, u64{1} << 63, top}) {
+        const fixed_divisor by(d);
+        CHECK(by.value() == d);
+        for (u64 x : {u64{0}, u64{1}, d - 1, d, d + 1, 2 * d + 1, u64{123456789}, top - 1, top}) {
+            INFO("x = " << x << ", d = " << d);
+            CHECK(by.quotient(x) == x / d);
+            CHECK(by.remainder(x) == x % d);
+        }
+    }
+}
 
 TEST_CASE("numbers: decimal, signed, hex and octal integers within range are accepted",
           "[unit][common]") {
