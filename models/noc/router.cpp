@@ -150,19 +150,35 @@ void router::b_transport(int input, tlm::tlm_generic_payload& payload, sc_core::
     // Multicast: one branch per output port that leads to some destination,
     // all leaving at the head's arrival; the packet completes with the last
     // branch and fails with the first failing one.
+    // The destinations are grouped by output port, in port order, with one
+    // routing decision each (the branches, and so every booking, depend only
+    // on which destinations share a port, not on their order in a group).
     u32* const destinations = route->destinations.data();
     const u32 begin = route->first, end = route->last;
+    std::array<u32, noc_port_count> in_port{};
+    branch_port_.resize(end - begin);
+    for (u32 i = begin; i < end; ++i) {
+        const std::size_t p = index_of(output_for(*route, destinations[i]));
+        branch_port_[i - begin] = static_cast<u8>(p);
+        ++in_port[p];
+    }
+    std::array<u32, noc_port_count> next_slot{};
+    for (std::size_t p = 1; p < noc_port_count; ++p)
+        next_slot[p] = next_slot[p - 1] + in_port[p - 1];
+    grouped_.resize(end - begin);
+    for (u32 i = begin; i < end; ++i)
+        grouped_[next_slot[branch_port_[i - begin]]++] = destinations[i];
+    std::copy(grouped_.begin(), grouped_.end(), destinations + begin);
+
     const sc_core::sc_time incoming = delay;
     sc_core::sc_time latest = incoming;
     tlm::tlm_response_status worst = tlm::TLM_OK_RESPONSE;
     u32 rest = begin;
     u32 branches = 0;
-    for (std::size_t p = 0; p < noc_port_count && rest < end; ++p) {
+    for (std::size_t p = 0; p < noc_port_count; ++p) {
+        if (in_port[p] == 0) continue;
         const auto port = static_cast<noc_port>(p);
-        const auto split = std::partition(destinations + rest, destinations + end,
-                                          [&](u32 d) { return output_for(*route, d) == port; });
-        const u32 mid = static_cast<u32>(split - destinations);
-        if (mid == rest) continue;
+        const u32 mid = rest + in_port[p];
         if (branches++ > 0) ++replications;
         route->first = rest;
         route->last = mid;

@@ -176,6 +176,9 @@ private:
     int outputs_bound_ = 0;
     std::vector<std::unique_ptr<noc_link>> injection_links_;
     std::vector<noc_link*> input_links_;  // per input binding; nullptr = from a neighbour
+    // Scratch of a multicast's split, used before its branches go on.
+    std::vector<u8> branch_port_;
+    std::vector<u32> grouped_;
 
     stats_scope stats_{name()};
 };
