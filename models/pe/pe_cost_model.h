@@ -114,7 +114,22 @@ public:
     const pe_core_timing& timing() const { return timing_; }
 
 private:
+    // add_words in integers of 1 / fixed_scale_ cycles: with L and R powers
+    // of two every term is such a multiple, and so is every double the loop
+    // computes, exactly; integer adds and compares are a quarter of the
+    // latency of the double chain, and give the same bits. False (nothing
+    // changed) when the state is off that grid or could outgrow it.
+    bool add_words_fixed(state& s, const u8* effectual, u32 n) const;
+
     pe_core_timing timing_;
+    bool fixed_ = false;
+    double fixed_scale_ = 1;
+    i64 fixed_slot_ = 0;
+    i64 fixed_depth_ = 0;
+    i64 fixed_latency_ = 0;
+    i64 fixed_max_step_ = 0;  // the most one word can add to F or B
+    i64 fixed_frontend_[mask_word_bits + 1] = {};
+    i64 fixed_lane_[mask_word_bits + 1] = {};
     double slot_cycles_;  // 1 / R
     double inv_lanes_;
     double depth_cycles_;

@@ -260,11 +260,16 @@ TEST_CASE("streamed rows: the carried pipeline state matches the cycle model wit
 
 TEST_CASE("add_words computes exactly what add_word does word by word", "[unit][pe]") {
     // add_words is the hot-path form; it must not drift from the documented
-    // per-word recurrence by even one rounding.
+    // per-word recurrence by even one rounding. With power-of-two lanes and
+    // scan slots it computes in integers; three lanes, and a state off that
+    // grid (a PE started at a fractional time), take its double loop.
     std::mt19937 rng(17);
     pe_core_timing two_words;
     two_words.frontend_words = 2;
-    for (const pe_core_timing& t : {default_timing(), pe_core_timing{8, 4, 16, 2, 3}, two_words}) {
+    pe_core_timing three_lanes;
+    three_lanes.lanes = 3;
+    for (const pe_core_timing& t :
+         {default_timing(), pe_core_timing{8, 4, 16, 2, 3}, two_words, three_lanes}) {
         const pe_cost_model model(t);
         for (int stream = 0; stream < 50; ++stream) {
             std::vector<u8> effectual(1 + rng() % 200);
@@ -278,6 +283,7 @@ TEST_CASE("add_words computes exactly what add_word does word by word", "[unit][
                     model.add_word(batched, e);
                 }
             }
+            if (stream % 5 == 4) by_word.frontend = batched.frontend = by_word.frontend + 0.1;
             for (u8 e : effectual) model.add_word(by_word, e);
             model.add_words(batched, effectual.data(), static_cast<u32>(effectual.size()));
             CHECK(batched.frontend == by_word.frontend);
