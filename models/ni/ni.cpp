@@ -157,9 +157,10 @@ path_stamp ni::wait_for(u32 counter, u64 count) {
             const u64 seen = nth.cycle + sync_cycles_;
             if (seen <= now) {
                 nth.advance(seen, path_part::sync);
-                // Keep the arrivals beyond the count for later waits (in
-                // place: the vector keeps its capacity for the next step's).
-                c.pending.erase(c.pending.begin(), c.pending.begin() + static_cast<long>(need));
+                // Keep the arrivals beyond the count for later waits.
+                std::vector<path_stamp> rest(c.pending.begin() + static_cast<long>(need),
+                                             c.pending.end());
+                c.pending.swap(rest);
                 c.floor = count;
                 if (blocked) ++blocked_waits;
                 return nth;
