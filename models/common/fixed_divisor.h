@@ -10,11 +10,15 @@
 
 namespace masr {
 
+constexpr bool is_power_of_two(u64 v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
 class fixed_divisor {
 public:
     explicit fixed_divisor(u64 divisor = 1)
         : divisor_(divisor),
-          power_of_two_(divisor != 0 && (divisor & (divisor - 1)) == 0),
+          power_of_two_(is_power_of_two(divisor)),
           shift_(power_of_two_ ? static_cast<unsigned>(__builtin_ctzll(divisor)) : 0) {}
 
     u64 quotient(u64 x) const { return power_of_two_ ? x >> shift_ : x / divisor_; }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/common/fixed_divisor.h"
+
 namespace masr {
 
 u32 pe_core_timing::reduce_latency() const {
@@ -23,8 +25,7 @@ pe_cost_model::pe_cost_model(const pe_core_timing& timing)
         frontend_cycles_[e] = slots * slot_cycles_;
         lane_cycles_[e] = e * inv_lanes_;
     }
-    const auto power_of_two = [](u32 v) { return v != 0 && (v & (v - 1)) == 0; };
-    if (power_of_two(timing.lanes) && power_of_two(timing.frontend_words)) {
+    if (is_power_of_two(timing.lanes) && is_power_of_two(timing.frontend_words)) {
         const i64 scale = std::max(timing.lanes, timing.frontend_words);
         fixed_ = true;
         fixed_scale_ = static_cast<double>(scale);
