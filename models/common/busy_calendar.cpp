@@ -77,7 +77,7 @@ u64 busy_calendar::book_cycles(u64 from, u64 count) {
     u64 at = from;
     u64 left = count;
     std::size_t i = lower(from);
-    std::vector<std::pair<u64, u64>> taken;
+    boost::container::small_vector<std::pair<u64, u64>, 8> taken;
     for (;;) {
         const u64 gap_end = i < busy_.size() ? busy_[i].first : ~u64{0};
         if (gap_end > at) {
@@ -96,7 +96,8 @@ u64 busy_calendar::book_cycles(u64 from, u64 count) {
 
 void busy_calendar::prune(u64 cycle) {
     while (first_ < busy_.size() && busy_[first_].second <= cycle) ++first_;
-    if (first_ > 64 && first_ * 2 > busy_.size()) {
+    if (first_ > 0 &&
+        (busy_.size() - first_ <= inline_intervals || (first_ > 64 && first_ * 2 > busy_.size()))) {
         busy_.erase(busy_.begin(), busy_.begin() + static_cast<long>(first_));
         first_ = 0;
     }

@@ -94,3 +94,25 @@ TEST_CASE(
         for (u64 c = horizon; c < 4096; ++c) REQUIRE(port[0].is_free(c) == !ref.busy[0][c]);
     }
 }
+
+TEST_CASE("busy calendar: pruning as time advances forgets only the past, however many remain",
+          "[unit][common]") {
+    // Single-cycle bookings just ahead, a quarter of them far ahead: the
+    // calendar holds tens of intervals, and pruning at each present takes
+    // both of its erase paths (few remaining, and the batched one).
+    std::mt19937_64 rng(13);
+    for (int trial = 0; trial < 10; ++trial) {
+        std::vector<masr::busy_calendar> port(1);
+        reference_ports ref(1);
+        u64 now = 0;
+        for (int booking = 0; booking < 1500; ++booking) {
+            now += 2 + rng() % 3;
+            port[0].prune(now);
+            INFO("trial " << trial << " booking " << booking << " at " << now);
+            for (u64 c = now; c < now + 16; ++c) REQUIRE(port[0].is_free(c) == !ref.busy[0][c]);
+            const u64 from = now + (rng() % 4 == 0 ? 200 + rng() % 800 : rng() % 8);
+            REQUIRE(port[0].book_contiguous(from, 1) == ref.book_contiguous(from, 1));
+        }
+        for (u64 c = now; c < now + 1024; ++c) REQUIRE(port[0].is_free(c) == !ref.busy[0][c]);
+    }
+}
