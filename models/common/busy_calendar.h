@@ -1,6 +1,7 @@
 #pragma once
-// When a shared resource (an SRAM port, a NoC link) is busy, as a list of
-// busy cycle intervals. Loosely timed models book a transaction's use of a
+// When a shared single-use resource (a NoC link) is busy, as a list of busy
+// cycle intervals; a resource with several interchangeable ports (an SRAM
+// bank) has a ports_calendar instead. Loosely timed models book a transaction's use of a
 // resource when the transaction is computed, which is not always in the order
 // of the times at which the uses happen: a NoC delivery books a tile's buffer
 // port at its arrival, in the future, before the tile's own read at an earlier
@@ -20,23 +21,13 @@ namespace masr {
 
 class busy_calendar {
 public:
-    // Free cycles in [from, to).
-    u64 free_count(u64 from, u64 to) const;
     bool is_free(u64 cycle) const;
-    // The first cycle after `cycle` at which being free or busy changes
-    // (~0 when never), and whether `cycle` is free.
-    u64 next_change(u64 cycle, bool& free) const;
     // Marks every cycle of [from, to) busy.
     void occupy(u64 from, u64 to);
     // The earliest start s >= from with [s, s + length) free, booked.
     u64 book_contiguous(u64 from, u64 length);
-    // The first `count` free cycles from `from` on, booked; returns the cycle
-    // after the last of them.
-    u64 book_cycles(u64 from, u64 count);
     // Forgets what ends at or before `cycle` (no booking starts before it).
     void prune(u64 cycle);
-    // End of the last booking (0 when none).
-    u64 last_busy() const { return busy_.empty() ? 0 : busy_.back().second; }
     std::size_t intervals() const { return busy_.size() - first_; }
 
 private:
@@ -49,10 +40,5 @@ private:
     std::size_t first_ = 0;
     std::size_t lower(u64 cycle) const;  // first interval ending after cycle
 };
-
-// Books `words` words on a bank's ports, one word per port and cycle, each
-// word on the earliest free (cycle, port) from `from` on (ports in index order
-// at a tie); returns the cycle after the last word.
-u64 book_words(busy_calendar* ports, u32 port_count, u64 words, u64 from);
 
 }  // namespace masr

@@ -37,7 +37,6 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
       write_cycles_(params.write_cycles),
       clock_period_(clock_period),
       memory_(static_cast<u8*>(std::calloc(size_, 1))),
-      ports_busy_(u64{banks_} * ports_),
       pruned_at_(banks_, ~u64{0}),
       by_word_(word_bytes_),
       by_partition_banks_(partition_banks_),
@@ -58,6 +57,7 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
              this->name(), size_, params.size.where());
     if (clock_period_ <= sc_core::SC_ZERO_TIME)
         fail("{}: clock period must be positive, got {}", this->name(), clock_period_.to_string());
+    bank_ports_.assign(banks_, ports_calendar(ports_));
     log_simulated_time();
 
     in.register_b_transport(this, &sram::b_transport);
@@ -146,13 +146,13 @@ u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_r
         const u64 bank = first_bank + bank_in_partition;
         if (++bank_in_partition == banks) bank_in_partition = 0;
         const u64 bank_words = per_bank + (i < extra ? 1 : 0);
-        busy_calendar* ports = &ports_busy_[bank * ports_];
+        ports_calendar& ports = bank_ports_[bank];
         // Time only moves forward: a bank pruned at this cycle has nothing more to forget.
         if (pruned_at_[bank] != now) {
-            for (u32 p = 0; p < ports_; ++p) ports[p].prune(now);
+            ports.prune(now);
             pruned_at_[bank] = now;
         }
-        const u64 done = book_words(ports, ports_, bank_words, start_cycle);
+        const u64 done = ports.book(bank_words, start_cycle);
         finish = std::max(finish, done + access_cycles);
         busy_cycles += by_ports_.quotient(bank_words + ports_ - 1);
     }

@@ -12,9 +12,9 @@
 #include <tlm>
 #include <vector>
 
-#include "models/common/busy_calendar.h"
 #include "models/common/fixed_divisor.h"
 #include "models/common/log.h"
+#include "models/common/ports_calendar.h"
 #include "models/common/property.h"
 #include "models/common/stats.h"
 #include "models/common/types.h"
@@ -112,9 +112,9 @@ private:
         void operator()(u8* p) const { std::free(p); }
     };
     std::unique_ptr<u8[], free_memory> memory_;
-    // Per bank and port (bank * ports + port): the cycles it is booked.
-    std::vector<busy_calendar> ports_busy_;
-    std::vector<u64> pruned_at_;  // per bank: the cycle its ports were last pruned
+    // Per bank: how many of its ports are booked at each cycle.
+    std::vector<ports_calendar> bank_ports_;
+    std::vector<u64> pruned_at_;  // per bank: the cycle it was last pruned
     // The sizes above as divisors of addresses, for schedule_partition.
     fixed_divisor by_word_;
     fixed_divisor by_partition_banks_;

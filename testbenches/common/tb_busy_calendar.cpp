@@ -1,12 +1,13 @@
-// busy_calendar and book_words against a cycle-by-cycle reference: a bitmap
-// per port, words booked one at a time on the earliest free (cycle, port),
-// ports in index order at a tie. Random bookings in random time order, so
-// that both the idle fast paths and the fragmented calendars are taken.
+// busy_calendar and ports_calendar against a cycle-by-cycle reference: a
+// bitmap per port, words booked one at a time on the earliest free (cycle,
+// port), ports in index order at a tie. Random bookings in random time order,
+// so that both the idle fast paths and the fragmented calendars are taken.
 #include <catch2/catch.hpp>
 #include <random>
 #include <vector>
 
 #include "models/common/busy_calendar.h"
+#include "models/common/ports_calendar.h"
 
 namespace {
 
@@ -44,16 +45,21 @@ void check_same(const std::vector<masr::busy_calendar>& ports, const reference_p
         for (u64 c = 0; c < 4096; ++c) REQUIRE(ports[p].is_free(c) == !ref.busy[p][c]);
 }
 
+u32 busy_ports(const reference_ports& ref, u64 cycle) {
+    u32 busy = 0;
+    for (const auto& port : ref.busy) busy += port[cycle] ? 1 : 0;
+    return busy;
+}
+
 }  // namespace
 
-TEST_CASE("busy calendar: book_words matches word-by-word booking on 1 to 4 ports",
-          "[unit][common]") {
+TEST_CASE("ports calendar: book matches word-by-word booking on 1 to 4 ports", "[unit][common]") {
     std::mt19937_64 rng(7);
     for (u32 port_count = 1; port_count <= 4; ++port_count) {
         for (int trial = 0; trial < 40; ++trial) {
-            std::vector<masr::busy_calendar> ports(port_count);
+            masr::ports_calendar ports(port_count);
             reference_ports ref(port_count);
-            // Mostly in time order (the fast paths), sometimes earlier than
+            // Mostly in time order (the fast path), sometimes earlier than
             // what is booked (the calendar's reason to exist).
             u64 time = 0;
             for (int booking = 0; booking < 30; ++booking) {
@@ -62,17 +68,40 @@ TEST_CASE("busy calendar: book_words matches word-by-word booking on 1 to 4 port
                 const u64 words = rng() % 20;
                 INFO("ports " << port_count << " trial " << trial << " booking " << booking << ": "
                               << words << " words from " << from);
-                REQUIRE(masr::book_words(ports.data(), port_count, words, from) ==
-                        ref.book_words(words, from));
+                REQUIRE(ports.book(words, from) == ref.book_words(words, from));
             }
-            check_same(ports, ref);
+            for (u64 c = 0; c < 4096; ++c) REQUIRE(ports.busy_at(c) == busy_ports(ref, c));
+            // One interval per run of cycles with the same non-zero count.
+            std::size_t runs = 0;
+            for (u64 c = 0; c < 4096; ++c)
+                runs += busy_ports(ref, c) != 0 &&
+                        (c == 0 || busy_ports(ref, c) != busy_ports(ref, c - 1));
+            REQUIRE(ports.intervals() == runs);
         }
     }
 }
 
-TEST_CASE(
-    "busy calendar: book_contiguous and book_cycles match the bitmap, pruning keeps the future",
-    "[unit][common]") {
+TEST_CASE("ports calendar: pruning forgets only what ended, bookings after it still match",
+          "[unit][common]") {
+    std::mt19937_64 rng(17);
+    for (u32 port_count = 1; port_count <= 3; ++port_count) {
+        masr::ports_calendar ports(port_count);
+        reference_ports ref(port_count);
+        u64 now = 0;
+        for (int booking = 0; booking < 1500; ++booking) {
+            now += rng() % 4;
+            ports.prune(now);
+            INFO("ports " << port_count << " booking " << booking << " at " << now);
+            for (u64 c = now; c < now + 16; ++c) REQUIRE(ports.busy_at(c) == busy_ports(ref, c));
+            const u64 from = now + (rng() % 4 == 0 ? 100 + rng() % 400 : rng() % 8);
+            const u64 words = 1 + rng() % 6;
+            REQUIRE(ports.book(words, from) == ref.book_words(words, from));
+        }
+    }
+}
+
+TEST_CASE("busy calendar: book_contiguous matches the bitmap, pruning keeps the future",
+          "[unit][common]") {
     std::mt19937_64 rng(11);
     for (int trial = 0; trial < 40; ++trial) {
         std::vector<masr::busy_calendar> port(1);
@@ -83,10 +112,7 @@ TEST_CASE(
                 rng() % 3 == 0 ? time - std::min<u64>(time, rng() % 30) : (time += rng() % 10);
             const u64 length = 1 + rng() % 9;
             INFO("trial " << trial << " booking " << booking);
-            if (booking % 2 == 0)
-                REQUIRE(port[0].book_contiguous(from, length) == ref.book_contiguous(from, length));
-            else
-                REQUIRE(port[0].book_cycles(from, length) == ref.book_words(length, from));
+            REQUIRE(port[0].book_contiguous(from, length) == ref.book_contiguous(from, length));
         }
         check_same(port, ref);
         const u64 horizon = time / 2;
