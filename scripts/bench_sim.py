@@ -80,9 +80,17 @@ class RunFailed(Exception):
 class Run:
     """One finished child: what ran and what it cost."""
 
-    def __init__(self, tool, steps, tiles, threads, cpu, wall, maxrss_kib, summary):
+    def __init__(self, tool, steps, tiles, threads, cpu, wall, maxrss_kib, summary, arrivals=None):
         self.tool, self.steps, self.tiles, self.threads = tool, steps, tiles, threads
         self.cpu, self.wall, self.maxrss_kib, self.summary = cpu, wall, maxrss_kib, summary
+        self.arrivals = arrivals    # NoC arrivals counted by the tiles' NIs (masr-sim only)
+
+
+def tile_arrivals(stats):
+    """Sum of masr.tile_N.ni.arrivals: the deliveries into tiles, the work that grows with the tile count."""
+    model = stats.get("masr", {})
+    return sum(node["ni"]["arrivals"] for name, node in model.items()
+               if name.startswith("tile_") and isinstance(node, dict) and "ni" in node)
 
 
 def measure(command, stdout_to=subprocess.DEVNULL):
@@ -232,14 +240,15 @@ def main():
                 what = f"masr-ref {steps:3d} steps,            --threads {threads}"
             print(f"[{index:2d}/{len(plan)}] {phase:<7} {what} ...", end="", file=sys.stderr, flush=True)
             cpu, wall, rss = measure(command)
-            summary = None
+            summary = arrivals = None
             if tool == "sim":
                 with open(os.path.join(run_out, "stats.json")) as f:
-                    summary = json.load(f)["summary"]
+                    stats = json.load(f)
+                summary, arrivals = stats["summary"], tile_arrivals(stats)
                 shutil.rmtree(run_out, ignore_errors=True)
             print(f" {cpu:6.2f} s CPU, {wall:6.2f} s wall, {rss / 1024:6.1f} MiB peak RSS"
                   + (f", {summary['cycles']} cycles" if summary else ""), file=sys.stderr, flush=True)
-            runs[phase].append(Run(tool, steps, tiles, threads, cpu, wall, rss, summary))
+            runs[phase].append(Run(tool, steps, tiles, threads, cpu, wall, rss, summary, arrivals))
     except RunFailed as failure:
         print(f"\nbench_sim: a run failed:\n{failure}", file=sys.stderr)
         return 3
@@ -294,6 +303,12 @@ def main():
              ("masr-ref marginal cost per step", f"{step_long} - {SHORT_STEPS} steps", 1e3 * ref_marginal / step_count,
               "ms"),
              ("marginal cost ratio masr-sim / masr-ref", cfg, ratio(sim_marginal, ref_marginal), "x")]
+    # The spread: each repeat's own marginals (its long run minus its short run).
+    per_repeat = [ratio(sl.cpu - ss.cpu, rl.cpu - rs.cpu)
+                  for sl, ss, rl, rs in zip(sim_long, sim_short, ref_long, ref_short)]
+    if len(per_repeat) > 1:
+        rows += [("marginal cost ratio masr-sim / masr-ref, lowest repeat", cfg, min(per_repeat), "x"),
+                 ("marginal cost ratio masr-sim / masr-ref, highest repeat", cfg, max(per_repeat), "x")]
 
     # 4. Host nanoseconds per effectual MAC.
     macs = sim_long[0].summary["effectual_macs"] - sim_short[0].summary["effectual_macs"]
@@ -314,6 +329,27 @@ def main():
         aim = " (issue 12 aim: at most 1.2x)" if tiles == 256 else ""
         rows.append((f"marginal cost {tiles} / {base} tiles", f"{tile_long} - {SHORT_STEPS} steps{aim}",
                      ratio(tile_marginal[tiles], tile_marginal[base]), "x"))
+    top = SCALING_TILES[-1]
+
+    def repeat_marginals(tiles):
+        return [a.cpu - b.cpu for a, b in zip(pick("tiles", "sim", tile_long, tiles),
+                                              pick("tiles", "sim", SHORT_STEPS, tiles))]
+    spread = [ratio(a, b) for a, b in zip(repeat_marginals(top), repeat_marginals(base))]
+    if len(spread) > 1:
+        rows += [(f"marginal cost {top} / {base} tiles, lowest repeat", f"{tile_long} - {SHORT_STEPS} steps",
+                  min(spread), "x"),
+                 (f"marginal cost {top} / {base} tiles, highest repeat", f"{tile_long} - {SHORT_STEPS} steps",
+                  max(spread), "x")]
+    # What grows with the tile count: every tile's h slice reaches its whole
+    # direction group each step, so deliveries grow with the square of it.
+    for tiles in SCALING_TILES:
+        long_, short_ = pick("tiles", "sim", tile_long, tiles)[0], pick("tiles", "sim", SHORT_STEPS, tiles)[0]
+        delivered = long_.arrivals - short_.arrivals
+        cfg_t = f"{tile_long} - {SHORT_STEPS} steps, {tiles} tiles"
+        rows += [("NoC deliveries into tiles per marginal step (NI arrivals)", cfg_t,
+                  ratio(delivered, tile_long - SHORT_STEPS), "deliveries"),
+                 ("host time per delivery (all of the marginal cost over the deliveries)", cfg_t,
+                  ratio(1e6 * tile_marginal[tiles], delivered), "us")]
 
     # 3. Host threads (wall-clock: only weight generation is parallel).
     wall = {n: median([r.wall for r in pick("threads", "sim", tile_long, DEFAULT_TILES, n)]) for n in thread_counts}
