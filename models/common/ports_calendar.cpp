@@ -82,6 +82,8 @@ u64 ports_calendar::book(u64 words, u64 from) {
 }
 
 void ports_calendar::prune(u64 cycle) {
+    if (cycle <= pruned_to_) return;
+    pruned_to_ = cycle;
     std::size_t past = 0;
     while (past < segments_.size() && segments_[past].end <= cycle) ++past;
     if (past > 0) segments_.erase(segments_.begin(), segments_.begin() + static_cast<long>(past));

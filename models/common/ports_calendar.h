@@ -26,6 +26,8 @@ public:
     // port); returns the cycle after the last of them (`from` for none).
     u64 book(u64 words, u64 from);
     // Forgets what ends at or before `cycle` (no booking starts before it).
+    // At or before the last pruned cycle it returns at once: nothing booked
+    // since can end by then.
     void prune(u64 cycle);
     // Intervals held (for tests of the bookkeeping).
     std::size_t intervals() const { return segments_.size(); }
@@ -42,6 +44,7 @@ private:
     static void append(segments& to, u64 begin, u64 end, u32 busy);
 
     u32 ports_;
+    u64 pruned_to_ = 0;
     segments segments_;
     segments scratch_;
 };

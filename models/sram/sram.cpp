@@ -37,7 +37,6 @@ sram::sram(sc_core::sc_module_name name, const sram_params& params, sc_core::sc_
       write_cycles_(params.write_cycles),
       clock_period_(clock_period),
       memory_(static_cast<u8*>(std::calloc(size_, 1))),
-      pruned_at_(banks_, ~u64{0}),
       by_word_(word_bytes_),
       by_partition_banks_(partition_banks_),
       by_partition_(partition_bytes_),
@@ -147,11 +146,7 @@ u64 sram::schedule_partition(u64 address, u64 length, u64 start_cycle, bool is_r
         if (++bank_in_partition == banks) bank_in_partition = 0;
         const u64 bank_words = per_bank + (i < extra ? 1 : 0);
         ports_calendar& ports = bank_ports_[bank];
-        // Time only moves forward: a bank pruned at this cycle has nothing more to forget.
-        if (pruned_at_[bank] != now) {
-            ports.prune(now);
-            pruned_at_[bank] = now;
-        }
+        ports.prune(now);
         const u64 done = ports.book(bank_words, start_cycle);
         finish = std::max(finish, done + access_cycles);
         busy_cycles += by_ports_.quotient(bank_words + ports_ - 1);

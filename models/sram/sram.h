@@ -114,7 +114,6 @@ private:
     std::unique_ptr<u8[], free_memory> memory_;
     // Per bank: how many of its ports are booked at each cycle.
     std::vector<ports_calendar> bank_ports_;
-    std::vector<u64> pruned_at_;  // per bank: the cycle it was last pruned
     // The sizes above as divisors of addresses, for schedule_partition.
     fixed_divisor by_word_;
     fixed_divisor by_partition_banks_;
