@@ -6,9 +6,13 @@ golden reference, on workloads/ds2_birnn.yaml and platforms/datacenter.yaml.
 One run measures and prints:
 
  1. Marginal cost of a time step: t(100 steps) - t(5 steps) of masr-sim
-    (64 tiles) and of masr-ref, and their ratio. Subtracting the 5-step run
-    removes the fixed costs (weight generation, compilation, loading), so
-    what is left is the cost of 95 simulated steps. Both with --threads 1.
+    (64 tiles) over 95 steps, t(1000 steps) - t(5 steps) of masr-ref over
+    995 steps, and the ratio of the two per step. Subtracting the 5-step run
+    removes the fixed costs (weight generation, compilation, loading). The
+    workload's sequence is 100 steps; masr-ref runs a 1000-step input of the
+    same width that this script writes (--input; half zeros, like the
+    generated input), because its 95-step marginal (about 60 ms) is smaller
+    than the jitter of its start-up. Both with --threads 1.
  2. Tile-count scaling: masr-sim with --tiles 16, 64 and 256, marginal
     t(60) - t(5) each, and its ratio to 16 tiles (issue 12's aim: 256 tiles
     cost at most 1.2x of 16).
@@ -43,7 +47,7 @@ Outputs, both written atomically (a temporary file in DIR, then renamed):
                      tiles (needs matplotlib; without it the PNG is skipped)
 At the end a Markdown table of every figure is printed on stdout, with the
 exact command line that produced it; progress (one line per run) goes to
-stderr. The full run (36 runs) takes about a minute of CPU on 2 cores, --quick
+stderr. The full run (36 runs) takes about a minute and a half on 2 cores, --quick
 (12 runs) about 10 s; most of it is the 256-tile runs.
 
 Usage: scripts/bench_sim.py [--quick] [--repeat N] [--out DIR] [--bin DIR]
@@ -53,10 +57,13 @@ between repeats or thread counts), 2 bad usage or a missing binary (build
 with scripts/build.sh), 3 a simulator run failed, 130 interrupted.
 """
 import argparse
+import array
 import csv
 import io
 import json
 import os
+import random
+import re
 import shlex
 import shutil
 import statistics
@@ -71,6 +78,10 @@ PLATFORM = "platforms/datacenter.yaml"
 DEFAULT_TILES = 64          # platforms/datacenter.yaml's tile count
 SCALING_TILES = (16, 64, 256)
 SHORT_STEPS = 5
+# masr-ref's marginal cost is about 60 ms over 95 steps, less than the jitter
+# of its 0.2 s of start-up: it runs a longer input sequence of its own
+# (--input), so that its marginal is measured over 995 steps.
+REF_LONG_STEPS = 1000
 
 
 class RunFailed(Exception):
@@ -84,6 +95,31 @@ class Run:
         self.tool, self.steps, self.tiles, self.threads = tool, steps, tiles, threads
         self.cpu, self.wall, self.maxrss_kib, self.summary = cpu, wall, maxrss_kib, summary
         self.arrivals = arrivals    # NoC arrivals counted by the tiles' NIs (masr-sim only)
+
+
+def workload_input_size(path):
+    """input_size: of the workload YAML (a top-level key of our own files)."""
+    with open(path) as f:
+        match = re.search(r"^input_size:\s*(\d+)", f.read(), re.MULTILINE)
+    if not match:
+        raise RunFailed(f"{path} has no top-level input_size: line; cannot build masr-ref's long input")
+    return int(match.group(1))
+
+
+def write_long_input(path, steps, width, seed=2019):
+    """A float32 .npy of shape (steps, width) for masr-ref --input: half zeros,
+    half |N(0, 1)|, like the workload's generated input (its values do not
+    change the dense reference's cost)."""
+    rng = random.Random(seed)
+    values = array.array("f", (abs(rng.gauss(0.0, 1.0)) if rng.random() >= 0.5 else 0.0
+                               for _ in range(steps * width)))
+    if sys.byteorder != "little":
+        values.byteswap()
+    header = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({steps}, {width}), }}"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"   # the data starts 64-byte aligned
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1"))
+        values.tofile(f)
 
 
 def tile_arrivals(stats):
@@ -205,6 +241,7 @@ def main():
             return 2
 
     step_long = 30 if args.quick else 100      # item 1 (and 4)
+    ref_long = 200 if args.quick else REF_LONG_STEPS
     tile_long = 20 if args.quick else 60       # items 2, 3 and 5
     cpus = os.cpu_count() or 1
     thread_counts = list(range(1, cpus + 1))
@@ -214,7 +251,7 @@ def main():
     # The plan, interleaved: each repeat runs every configuration once.
     plan = []
     for _ in range(args.repeat):
-        plan += [("step", "sim", step_long, DEFAULT_TILES, 1), ("step", "ref", step_long, None, 1),
+        plan += [("step", "sim", step_long, DEFAULT_TILES, 1), ("step", "ref", ref_long, None, 1),
                  ("step", "sim", SHORT_STEPS, DEFAULT_TILES, 1), ("step", "ref", SHORT_STEPS, None, 1)]
     for _ in range(args.repeat):
         for tiles in SCALING_TILES:
@@ -226,9 +263,11 @@ def main():
     os.makedirs(out, exist_ok=True)
     runs_dir = tempfile.mkdtemp(prefix=".runs-", dir=out)
     runs = {"step": [], "tiles": [], "threads": []}
+    long_input = os.path.join(runs_dir, "long_input.npy")
     print(f"bench_sim: {len(plan)} runs of {WORKLOAD} on {PLATFORM}, {args.repeat} repeat(s), {cpus} CPU(s); "
           f"times are child CPU seconds (user+sys), thread speed-ups wall-clock", file=sys.stderr, flush=True)
     try:
+        write_long_input(long_input, ref_long, workload_input_size(workload))
         for index, (phase, tool, steps, tiles, threads) in enumerate(plan, 1):
             if tool == "sim":
                 run_out = os.path.join(runs_dir, f"{index:03d}-sim-{steps}steps-{tiles}tiles-{threads}threads")
@@ -236,7 +275,8 @@ def main():
                            "--tiles", str(tiles), "--threads", str(threads), "--out", run_out, "--quiet"]
                 what = f"masr-sim {steps:3d} steps, {tiles:3d} tiles, --threads {threads}"
             else:
-                command = [ref, "--workload", workload, "--steps", str(steps), "--threads", str(threads)]
+                command = [ref, "--workload", workload, "--input", long_input, "--steps", str(steps),
+                           "--threads", str(threads)]
                 what = f"masr-ref {steps:3d} steps,            --threads {threads}"
             print(f"[{index:2d}/{len(plan)}] {phase:<7} {what} ...", end="", file=sys.stderr, flush=True)
             cpu, wall, rss = measure(command)
@@ -289,33 +329,36 @@ def main():
     # 1. Marginal cost of a time step.
     cfg = f"{step_long} - {SHORT_STEPS} steps, {DEFAULT_TILES} tiles, --threads 1"
     sim_long, sim_short = pick("step", "sim", step_long), pick("step", "sim", SHORT_STEPS)
-    ref_long, ref_short = pick("step", "ref", step_long), pick("step", "ref", SHORT_STEPS)
-    for name, runs_ in (("masr-sim", sim_long), ("masr-sim", sim_short), ("masr-ref", ref_long),
+    ref_long_runs, ref_short = pick("step", "ref", ref_long), pick("step", "ref", SHORT_STEPS)
+    for name, runs_ in (("masr-sim", sim_long), ("masr-sim", sim_short), ("masr-ref", ref_long_runs),
                         ("masr-ref", ref_short)):
         rows.append((f"{name} CPU time", f"{runs_[0].steps} steps" + (f", {DEFAULT_TILES} tiles"
                      if name == "masr-sim" else "") + ", --threads 1", median([r.cpu for r in runs_]), "s"))
     sim_marginal = median([r.cpu for r in sim_long]) - median([r.cpu for r in sim_short])
-    ref_marginal = median([r.cpu for r in ref_long]) - median([r.cpu for r in ref_short])
+    ref_marginal = median([r.cpu for r in ref_long_runs]) - median([r.cpu for r in ref_short])
     step_count = step_long - SHORT_STEPS
+    ref_step_count = ref_long - SHORT_STEPS
+    ref_per_step = ref_marginal / ref_step_count
+    ref_cfg = f"{ref_long} - {SHORT_STEPS} steps (--input of {ref_long} steps), --threads 1"
     rows += [("masr-sim marginal cost", cfg, sim_marginal, "s"),
-             ("masr-ref marginal cost", f"{step_long} - {SHORT_STEPS} steps, --threads 1", ref_marginal, "s"),
+             ("masr-ref marginal cost", ref_cfg, ref_marginal, "s"),
              ("masr-sim marginal cost per step", cfg, 1e3 * sim_marginal / step_count, "ms"),
-             ("masr-ref marginal cost per step", f"{step_long} - {SHORT_STEPS} steps", 1e3 * ref_marginal / step_count,
-              "ms"),
-             ("marginal cost ratio masr-sim / masr-ref", cfg, ratio(sim_marginal, ref_marginal), "x")]
+             ("masr-ref marginal cost per step", ref_cfg, 1e3 * ref_per_step, "ms"),
+             ("marginal cost per step ratio masr-sim / masr-ref", cfg, ratio(sim_marginal / step_count, ref_per_step),
+              "x")]
     # The spread: each repeat's own marginals (its long run minus its short run).
-    per_repeat = [ratio(sl.cpu - ss.cpu, rl.cpu - rs.cpu)
-                  for sl, ss, rl, rs in zip(sim_long, sim_short, ref_long, ref_short)]
+    per_repeat = [ratio((sl.cpu - ss.cpu) / step_count, (rl.cpu - rs.cpu) / ref_step_count)
+                  for sl, ss, rl, rs in zip(sim_long, sim_short, ref_long_runs, ref_short)]
     if len(per_repeat) > 1:
-        rows += [("marginal cost ratio masr-sim / masr-ref, lowest repeat", cfg, min(per_repeat), "x"),
-                 ("marginal cost ratio masr-sim / masr-ref, highest repeat", cfg, max(per_repeat), "x")]
+        rows += [("marginal cost per step ratio masr-sim / masr-ref, lowest repeat", cfg, min(per_repeat), "x"),
+                 ("marginal cost per step ratio masr-sim / masr-ref, highest repeat", cfg, max(per_repeat), "x")]
 
     # 4. Host nanoseconds per effectual MAC.
     macs = sim_long[0].summary["effectual_macs"] - sim_short[0].summary["effectual_macs"]
     rows += [("effectual MACs of the marginal steps", cfg, macs, "MACs"),
              ("masr-sim host time per effectual MAC", cfg, ratio(1e9 * sim_marginal, macs), "ns"),
-             ("masr-ref host time per effectual MAC (same MACs)", f"{step_long} - {SHORT_STEPS} steps",
-              ratio(1e9 * ref_marginal, macs), "ns")]
+             ("masr-ref host time per effectual MAC (its cost of the same steps)", ref_cfg,
+              ratio(1e9 * ref_per_step * step_count, macs), "ns")]
 
     # 2. Tile-count scaling.
     tile_marginal = {}
@@ -377,7 +420,8 @@ def main():
                      "x"))
         if sram[tiles] is not None and sram[base]:
             rows.append((f"modelled SRAM growth {tiles} / {base} tiles", "", ratio(sram[tiles], sram[base]), "x"))
-    rows.append(("masr-ref peak RSS", f"{step_long} steps", median([r.maxrss_kib for r in ref_long]) / 1024, "MiB"))
+    rows.append(("masr-ref peak RSS", f"{ref_long} steps", median([r.maxrss_kib for r in ref_long_runs]) / 1024,
+                 "MiB"))
 
     # Outputs.
     def write_csv(f):
@@ -390,7 +434,8 @@ def main():
     write_atomic(csv_path, "w", write_csv)
     command_line = shlex.join(sys.argv)
     png_path = os.path.join(out, "bench_sim.png")
-    png_written = plot(png_path, command_line, step_count, sim_marginal, ref_marginal, tile_marginal, wall, rss, sram)
+    png_written = plot(png_path, command_line, step_count, sim_marginal, ref_per_step * step_count, tile_marginal,
+                       wall, rss, sram)
 
     print(f"\n| Measurement | Configuration | Value | Unit |\n| --- | --- | ---: | --- |")
     for measurement, configuration, value, unit in rows:
@@ -428,7 +473,7 @@ def plot(path, command_line, step_count, sim_marginal, ref_marginal, tile_margin
     for i, v in enumerate(values):
         ax.annotate(f"{v:.2f}", (i, v), ha="center", va="bottom")
     ax.set_ylabel("host CPU ms per time step")
-    ax.set_title(f"marginal cost of a step (over {step_count} steps)")
+    ax.set_title("marginal cost of a step")
 
     ax = axes[0][1]
     tiles = sorted(tile_marginal)
