@@ -481,8 +481,9 @@ def plot(path, command_line, step_count, sim_marginal, ref_marginal, tile_margin
     ax.axhline(1.2 * tile_marginal[tiles[0]], color="tab:red", linestyle="--", label=f"aim: 1.2x {tiles[0]} tiles")
     ax.set_xscale("log", base=2)
     ax.set_xticks(tiles, [str(t) for t in tiles])
+    ax.set_yscale("log")   # 16 and 64 tiles stay readable beside 256
     ax.set_xlabel("tiles")
-    ax.set_ylabel("marginal host CPU s")
+    ax.set_ylabel("marginal host CPU s (log)")
     ax.set_title("marginal cost against tile count")
     ax.legend()
 
