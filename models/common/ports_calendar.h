@@ -34,9 +34,9 @@ public:
 
 private:
     // [begin, begin + length) with `busy` ports taken (1 to ports_), sorted,
-    // disjoint; neighbours that touch have different counts (but for one
-    // that would outgrow `length`). Cycles outside are free. 16 bytes, four
-    // inline: a bank's calendar is two cache lines.
+    // disjoint; neighbours that touch have different counts, unless a run
+    // longer than a u32 `length` had to be split. Cycles outside are free.
+    // 16 bytes, four inline: a bank's calendar is two cache lines.
     struct segment {
         u64 begin;
         u32 length;
