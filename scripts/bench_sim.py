@@ -57,13 +57,10 @@ between repeats or thread counts), 2 bad usage or a missing binary (build
 with scripts/build.sh), 3 a simulator run failed, 130 interrupted.
 """
 import argparse
-import array
 import csv
 import io
 import json
 import os
-import random
-import re
 import shlex
 import shutil
 import statistics
@@ -71,6 +68,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy   # python3-numpy and python3-yaml: scripts/setup.sh installs both
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKLOAD = "workloads/ds2_birnn.yaml"
@@ -98,28 +98,21 @@ class Run:
 
 
 def workload_input_size(path):
-    """input_size: of the workload YAML (a top-level key of our own files)."""
+    """input_size: of the workload YAML."""
     with open(path) as f:
-        match = re.search(r"^input_size:\s*(\d+)", f.read(), re.MULTILINE)
-    if not match:
-        raise RunFailed(f"{path} has no top-level input_size: line; cannot build masr-ref's long input")
-    return int(match.group(1))
+        size = (yaml.safe_load(f) or {}).get("input_size")
+    if not isinstance(size, int) or size <= 0:
+        raise RunFailed(f"{path} has no positive integer input_size; cannot build masr-ref's long input")
+    return size
 
 
 def write_long_input(path, steps, width, seed=2019):
     """A float32 .npy of shape (steps, width) for masr-ref --input: half zeros,
     half |N(0, 1)|, like the workload's generated input (its values do not
     change the dense reference's cost)."""
-    rng = random.Random(seed)
-    values = array.array("f", (abs(rng.gauss(0.0, 1.0)) if rng.random() >= 0.5 else 0.0
-                               for _ in range(steps * width)))
-    if sys.byteorder != "little":
-        values.byteswap()
-    header = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({steps}, {width}), }}"
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"   # the data starts 64-byte aligned
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1"))
-        values.tofile(f)
+    rng = numpy.random.default_rng(seed)
+    values = numpy.abs(rng.standard_normal((steps, width))) * (rng.random((steps, width)) >= 0.5)
+    numpy.save(path, values.astype("<f4"))
 
 
 def tile_arrivals(stats):

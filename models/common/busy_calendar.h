@@ -1,14 +1,14 @@
 #pragma once
 // When a shared single-use resource (a NoC link) is busy, as a list of busy
 // cycle intervals; a resource with several interchangeable ports (an SRAM
-// bank) has a ports_calendar instead. Loosely timed models book a transaction's use of a
-// resource when the transaction is computed, which is not always in the order
-// of the times at which the uses happen: a NoC delivery books a tile's buffer
-// port at its arrival, in the future, before the tile's own read at an earlier
-// time is computed. A single "busy until" time would make that read wait for
-// the later delivery; the calendar lets it take the free cycles before it, so
-// the result does not depend on the order in which transactions are computed,
-// only on their times (first come at a cycle, first served).
+// bank) has a ports_calendar instead. Loosely timed models book a
+// transaction's use of a resource when the transaction is computed, which is
+// not always in the order of the times at which the uses happen: a NoC
+// delivery books a link at its arrival, in the future, before a packet at an
+// earlier time is computed. A single "busy until" time would make that packet
+// wait for the later one; the calendar lets it take the free cycles before
+// it, so the result does not depend on the order in which transactions are
+// computed, only on their times (first come at a cycle, first served).
 //
 // Plain C++. Intervals that end before the present are forgotten (prune), so
 // a calendar holds only the few bookings of the near future.

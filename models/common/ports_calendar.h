@@ -19,7 +19,6 @@ class ports_calendar {
 public:
     explicit ports_calendar(u32 ports = 1);
 
-    u32 ports() const { return ports_; }
     // Busy ports at `cycle`.
     u32 busy_at(u64 cycle) const;
     // Books `words` words from `from` on, each on the earliest free (cycle,
